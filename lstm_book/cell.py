@@ -27,7 +27,8 @@ def lstm_step(xw_t: Tensor, h_prev: Tensor, c_prev: Tensor, weight_hh: Tensor) -
 
     Args:
         xw_t: ``(B, 4H)`` — ``x_t W_ih^T + b_ih + b_hh``, computed for all steps at once by the caller.
-        h_prev, c_prev: ``(B, H)`` — the previous hidden and cell state.
+        h_prev: ``(B, H)`` — the previous hidden state ``h_{t-1}``.
+        c_prev: ``(B, H)`` — the previous cell state ``c_{t-1}``.
         weight_hh: ``(4H, H)`` — the recurrent weights.
 
     Returns:

@@ -193,9 +193,16 @@ class LSTM(_Recurrent):
     """A multi-layer, optionally bidirectional LSTM: the twin of ``torch.nn.LSTM``.
 
     Args:
-        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional: exactly as
-            in ``torch.nn.LSTM`` (``dropout`` applies to the outputs of every layer but the last,
-            in training mode). ``proj_size`` is not supported.
+        input_size: ``I``, features of each input step.
+        hidden_size: ``H``, size of ``h_t`` and ``c_t``.
+        num_layers: ``L``, layers stacked; layer ``ℓ + 1`` reads layer ``ℓ``'s outputs.
+        bias: learn ``bias_ih_l*`` and ``bias_hh_l*``.
+        batch_first: input and output are ``(B, T, ·)`` instead of ``(T, B, ·)``.
+        dropout: dropout probability on the outputs of every layer but the last, in training mode.
+        bidirectional: add a reverse direction to every layer (``D = 2``).
+        proj_size: must be 0; projections are not supported.
+        device: where to create the parameters.
+        dtype: parameter dtype.
         forget_bias: if a number, the *effective* forget-gate bias ``b_if + b_hf`` of every layer and
             direction starts at exactly this value (``bias_ih``'s forget slice holds it,
             ``bias_hh``'s is zero), so ``f_t`` starts near ``σ(forget_bias)``. ``None`` (default)
@@ -225,7 +232,8 @@ class LSTM(_Recurrent):
     def __init__(
         self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
         batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-        device=None, dtype=None, *, forget_bias: float | None = None, init: str = "default",
+        device: torch.device | str | None = None, dtype: torch.dtype | None = None, *,
+        forget_bias: float | None = None, init: str = "default",
         t_max: int | None = None, backward: str = "manual",
     ) -> None:
         if backward not in ("manual", "autograd"):

@@ -16,12 +16,18 @@ class SequenceClassifier(nn.Module):
     """Embedding → LSTM (or vanilla RNN) → linear head on the final hidden state.
 
     Args:
-        vocab_size: number of token ids; embed_dim: ``E``; hidden_size: ``H``; num_classes: ``K``.
-        num_layers, bidirectional, dropout: passed to the recurrent layer.
+        vocab_size: number of token ids.
+        embed_dim: ``E``, size of each token's embedding.
+        hidden_size: ``H``.
+        num_classes: ``K``.
+        num_layers: recurrent layers stacked.
         cell: ``"lstm"`` or ``"rnn"`` (a tanh RNN of the same size, for comparisons).
-        forget_bias, init, t_max: the LSTM's initialisation (see :class:`lstm_book.LSTM`);
-            ``forget_bias`` defaults to 1.0 here, σ(1) ≈ 0.73. They do not apply to ``cell="rnn"``
-            (``init="chrono"`` with an RNN is an error).
+        bidirectional: use a bidirectional recurrent layer.
+        dropout: dropout between recurrent layers.
+        forget_bias: effective forget-gate bias of the LSTM (see :class:`lstm_book.LSTM`); 1.0 here,
+            so ``f_t`` starts near σ(1) ≈ 0.73. Not used by ``cell="rnn"``.
+        init: ``"default"`` or ``"chrono"`` (LSTM only; an error with ``cell="rnn"``).
+        t_max: longest dependency for ``init="chrono"``.
 
     ``forward(tokens)`` takes ``(B, T)`` integer ids and returns logits ``(B, K)``. The head reads
     the top layer's final hidden state (``h_T`` forward; for a bidirectional model also the reverse
@@ -79,8 +85,14 @@ class Seq2Seq(nn.Module):
     (not after the padding) initialises the decoder, which predicts the target one token at a time.
 
     Args:
-        src_vocab, tgt_vocab: vocabulary sizes; embed_dim: ``E``; hidden_size: ``H``; num_layers: ``L``.
-        pad_id, bos_id, eos_id: padding, begin- and end-of-sequence ids (shared by both vocabularies).
+        src_vocab: source vocabulary size.
+        tgt_vocab: target vocabulary size.
+        embed_dim: ``E``, embedding size of both vocabularies.
+        hidden_size: ``H``, of encoder and decoder.
+        num_layers: ``L``, of encoder and decoder.
+        pad_id: padding id (ignored by the loss, never a real token).
+        bos_id: begin-of-sequence id, the decoder's first input.
+        eos_id: end-of-sequence id, which ends decoding.
         forget_bias: effective forget-gate bias of both LSTMs (see :class:`lstm_book.LSTM`).
 
     Shapes: ``src`` ``(B, S)``; ``tgt_in`` ``(B, T)`` starts with BOS (:meth:`shift_right`);

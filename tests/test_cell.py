@@ -42,6 +42,7 @@ def test_matches_torch_rnn_cell(nonlinearity):
     assert max_abs_diff(ours(x[0]), ref(x[0])) <= TOL
 
 
+# --8<-- [start:gradcheck]
 def test_gradcheck_lstm_cell_in_float64():
     cell = LSTMCell(3, 4).double()
     x = torch.randn(2, 3, dtype=torch.double, requires_grad=True)
@@ -53,6 +54,7 @@ def test_gradcheck_lstm_cell_in_float64():
         return lstm_step(torch.nn.functional.linear(x, p[0], p[2] + p[3]), h, c, p[1])[:2]
 
     assert torch.autograd.gradcheck(f, (x, h, c, *params))
+# --8<-- [end:gradcheck]
 
 
 def test_lstm_step_implements_the_gate_equations():

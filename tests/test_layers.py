@@ -14,6 +14,7 @@ from lstm_book import LSTM, RNN, SequenceClassifier
 TOL = 1e-10
 T, B, I, H = 5, 3, 4, 6
 
+# --8<-- [start:configs]
 CONFIGS = list(itertools.product(
     [1, 2, 3],        # num_layers
     [False, True],    # bidirectional
@@ -22,6 +23,7 @@ CONFIGS = list(itertools.product(
     [False, True],    # initial state given
     [True, False],    # batched
 ))
+# --8<-- [end:configs]
 
 
 def _input(batch_first: bool, batched: bool) -> torch.Tensor:
@@ -43,6 +45,7 @@ def _loss(output: torch.Tensor, finals: tuple[torch.Tensor, ...]) -> torch.Tenso
     return (output * w).sum() + sum((s ** 2).sum() * (k + 1) for k, s in enumerate(finals))
 
 
+# --8<-- [start:compare]
 def _compare(ours, ref, x, state, n_states):
     results = []
     for module in (ours, ref):
@@ -65,6 +68,7 @@ def test_lstm_matches_torch_outputs_states_and_all_gradients(num_layers, bidirec
                      bidirectional=bidirectional)
     state = _state(2, num_layers, bidirectional, batched) if given else None
     _compare(ours, ref, _input(batch_first, batched), state, n_states=2)
+# --8<-- [end:compare]
 
 
 @pytest.mark.parametrize("num_layers,bidirectional,batch_first,bias,given,batched", CONFIGS[::3])
@@ -100,6 +104,7 @@ def test_dropout_between_layers_only_in_training_mode():
     assert max_abs_diff(a, ours(x)[0]) == 0.0  # masks follow the seed
 
 
+# --8<-- [start:training_curves]
 def test_identical_training_curves_over_50_adam_steps():
     """Same seed and data: our LSTM and torch.nn.LSTM trace the same loss curve."""
     data = torch.randint(0, 6, (64, 12))
@@ -127,6 +132,7 @@ def test_identical_training_curves_over_50_adam_steps():
     ours, ref = curve(False), curve(True)
     assert ours[-1] < 0.5 * ours[0]  # it actually learned something
     assert max(abs(a - b) for a, b in zip(ours, ref)) <= 1e-9
+# --8<-- [end:training_curves]
 
 
 class TestGateRecording:

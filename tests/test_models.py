@@ -60,6 +60,7 @@ def test_exact_match_counts_whole_sequences_only():
     assert exact_match(pred, tgt).tolist() == [True, False]
 
 
+# --8<-- [start:seq2seq_learns]
 @pytest.mark.slow
 def test_seq2seq_learns_to_reverse_digit_strings_on_held_out_data():
     """Teacher forcing in training, greedy decoding at test: ≥ 99% exact strings (lengths 1–6)."""
@@ -84,3 +85,4 @@ def test_seq2seq_learns_to_reverse_digit_strings_on_held_out_data():
     # after each EOS only padding follows
     after_eos = (decoded == EOS).long().cumsum(dim=1) - (decoded == EOS).long()
     assert (decoded[after_eos > 0] == PAD).all()
+# --8<-- [end:seq2seq_learns]
