@@ -42,7 +42,8 @@ def digit_reversal(n: int, min_len: int, max_len: int, seed: int) -> DigitString
 
     Args:
         n: number of strings.
-        min_len, max_len: each string's length is uniform in ``[min_len, max_len]``.
+        min_len: shortest string; each length is uniform in ``[min_len, max_len]``.
+        max_len: longest string.
         seed: seed of the generator; different seeds give independent sets.
     """
     if not 1 <= min_len <= max_len:

@@ -1,0 +1,409 @@
+"""Every figure of the book as a function: data in, ``matplotlib.figure.Figure`` out.
+
+One style for all figures (:func:`book_style`): a transparent background with mid-grey text and
+axes, so the same SVG reads on the light and on the dark page theme; the Okabe–Ito colour-blind-safe
+palette (without its black and yellow, which vanish on one of the two backgrounds); figures at most
+6 inches wide with 11–12 pt text, so they stay legible when a phone scales them down; multi-panel
+figures stack their panels vertically for the same reason.
+
+The functions here never train anything and never touch the file system except in
+:func:`save_figure`; ``scripts/regenerate_figures.py`` computes the data and calls them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+# Okabe & Ito (2008) colour-blind-safe palette, minus black and yellow (invisible on dark or light pages).
+BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY = "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"
+PALETTE = [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY]
+GREY = "#8c8c8c"  # text, axes, ticks: ~3.4:1 on white and ~5:1 on Material's dark slate background
+LIGHT_GREY = "#8c8c8c55"
+LSTM_COLOUR, RNN_COLOUR = BLUE, VERMILLION
+ARTICLE_COLOUR = PURPLE
+SEQUENTIAL_CMAP = "viridis"  # perceptually uniform, colour-blind-safe, readable on both themes
+
+STYLE = {
+    "figure.facecolor": "none",
+    "axes.facecolor": "none",
+    "savefig.facecolor": "none",
+    "savefig.transparent": True,
+    "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.05,
+    "text.color": GREY,
+    "axes.labelcolor": GREY,
+    "axes.edgecolor": GREY,
+    "axes.titlecolor": GREY,
+    "xtick.color": GREY,
+    "ytick.color": GREY,
+    "xtick.labelcolor": GREY,
+    "ytick.labelcolor": GREY,
+    "grid.color": GREY,
+    "grid.alpha": 0.25,
+    "axes.grid": True,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "axes.titlesize": 12,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 10,
+    "legend.frameon": False,
+    "legend.labelcolor": GREY,
+    "font.size": 11,
+    "lines.linewidth": 2.0,
+    "svg.fonttype": "none",  # keep text as text: smaller files, crisp at any zoom
+    "svg.hashsalt": "lstm-book",  # deterministic element ids, so identical data give identical files
+}
+
+
+@contextmanager
+def book_style():
+    """Context manager that applies the book's matplotlib style (see the module docstring)."""
+    with plt.rc_context(STYLE):
+        yield
+
+
+def _new_figure(nrows: int = 1, ncols: int = 1, height: float = 3.6, width: float = 5.6, **kw):
+    """A Figure *not* managed by pyplot: no window, no global state, shown in Jupyter as the cell's value."""
+    with book_style():
+        fig = Figure(figsize=(width, height), layout="constrained")
+        axes = fig.subplots(nrows, ncols, **kw)
+    return fig, axes
+
+
+def _legend_below(ax, ncols: int = 2, fontsize: int = 9, handles=None, labels=None) -> None:
+    """A legend under the axes, so it never hides a curve (constrained layout makes room for it)."""
+    args = (handles, labels) if handles is not None else ()
+    ax.legend(*args, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=ncols, fontsize=fontsize)
+
+
+def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
+    """Write ``fig`` to ``path`` atomically (temp file in the same folder, then ``os.replace``).
+
+    The format follows the suffix (``.svg`` or ``.png``). SVGs carry no date, so the same data
+    give byte-identical files.
+    """
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    metadata = {"Date": None} if fmt == "svg" else {}
+    buf = io.BytesIO()
+    with book_style():
+        fig.savefig(buf, format=fmt, metadata=metadata, dpi=150)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(buf.getvalue())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the file normal permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 1 illustrations
+# ----------------------------------------------------------------------------------------------
+
+
+def sigmoid_tanh(x: np.ndarray) -> Figure:
+    """σ(x) and tanh(x) on the grid ``x``, with σ(1) ≈ 0.73 marked (the forget-bias-1 starting point)."""
+    with book_style():
+        fig, ax = _new_figure(height=3.4)
+        sig = 1.0 / (1.0 + np.exp(-x))
+        ax.plot(x, sig, color=BLUE, label=r"$\sigma(x)$  (gates: range 0…1)")
+        ax.plot(x, np.tanh(x), color=VERMILLION, linestyle="--", label=r"$\tanh(x)$  (values: range −1…1)")
+        s1 = 1.0 / (1.0 + np.exp(-1.0))
+        ax.plot([1, 1], [-1.05, s1], color=GREY, linewidth=1, linestyle=":")
+        ax.plot([x.min(), 1], [s1, s1], color=GREY, linewidth=1, linestyle=":")
+        ax.plot([1], [s1], "o", color=BLUE, markersize=7)
+        ax.annotate(
+            rf"$\sigma(1) \approx {s1:.2f}$",
+            xy=(1, s1),
+            xytext=(1.6, 0.35),
+            color=GREY,
+            arrowprops={"arrowstyle": "->", "color": GREY},
+        )
+        ax.axhline(0, color=GREY, linewidth=0.8)
+        ax.set_xlim(x.min(), x.max())
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_xlabel("pre-activation $x$")
+        ax.set_ylabel("activation")
+        ax.legend(loc="lower right")
+    return fig
+
+
+def jacobian_products(steps: np.ndarray, norms: Mapping[str, np.ndarray], linear: Mapping[str, np.ndarray]) -> Figure:
+    """Norm of a product of vanilla-RNN Jacobians vs the number of steps, one line per spectral radius.
+
+    Args:
+        steps: ``(K,)`` numbers of steps k = 1..K.
+        norms: label → ``(K,)`` spectral norm of ∏_{t=1..k} diag(1 − h_t²) W_hh along a real trajectory.
+        linear: label → ``(K,)`` spectral norm of W_hh^k (the product without the tanh factors), drawn dotted.
+    """
+    with book_style():
+        fig, ax = _new_figure(height=3.8)
+        for colour, (label, values) in zip(PALETTE, norms.items()):
+            ax.plot(steps, values, color=colour, label=label)
+            if label in linear:
+                ax.plot(steps, linear[label], color=colour, linestyle=":", linewidth=1.3)
+        ax.plot([], [], color=GREY, linestyle=":", linewidth=1.3, label=r"$\|W_{hh}^k\|$ alone")
+        ax.axhline(1.0, color=GREY, linewidth=0.8)
+        ax.set_yscale("log")
+        ax.set_yticks([10.0**e for e in range(-40, 41, 20)])
+        ax.set_ylim(1e-42, 1e50)
+        ax.minorticks_off()
+        ax.set_xlim(steps.min(), steps.max())
+        ax.set_xlabel("number of steps back in time $k$")
+        ax.set_ylabel(r"$\|\prod\, \mathrm{diag}(1-h_t^2)\, W_{hh}\|_2$")
+        ax.legend(loc="lower left", ncols=2, fontsize=9)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 3: training curves
+# ----------------------------------------------------------------------------------------------
+
+
+def accuracy_curves(
+    runs: Sequence[Mapping],
+    reference: Sequence[tuple[int, float, str]] = (),
+    chance: float | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Train (thin, dashed) and test (solid) accuracy per epoch, one line pair per run.
+
+    Args:
+        runs: dicts with ``label``, ``colour`` and ``history`` (``epoch``, ``train_acc``, ``test_acc``,
+            accuracies as fractions). Runs sharing a label share one legend entry.
+        reference: ``(epoch, accuracy, label)`` points to mark (e.g. the article's reported numbers).
+        chance: draws a horizontal line at chance level.
+    """
+    with book_style():
+        fig, ax = _new_figure(height=3.8)
+        seen = set()
+        for run in runs:
+            h = run["history"]
+            label = run["label"] if run["label"] not in seen else None
+            seen.add(run["label"])
+            ax.plot(h["epoch"], 100 * np.asarray(h["test_acc"]), color=run["colour"], label=label, marker="o", markersize=3)
+            ax.plot(h["epoch"], 100 * np.asarray(h["train_acc"]), color=run["colour"], linestyle="--", linewidth=1.0, alpha=0.8)
+        if chance is not None:
+            ax.axhline(100 * chance, color=GREY, linestyle=":", linewidth=1.2)
+            ax.annotate("chance", xy=(1, 100 * chance), xytext=(2, 4), textcoords="offset points", color=GREY, fontsize=9,
+                        xycoords=("axes fraction", "data"), ha="right")
+        for epoch, acc, label in reference:
+            ax.plot([epoch], [100 * acc], marker="*", markersize=13, color=ARTICLE_COLOUR, linestyle="none", label=label)
+        ax.plot([], [], color=GREY, linestyle="--", linewidth=1.0, label="train (dashed)")
+        ax.set_ylim(0, 103)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy (%)")
+        if title:
+            ax.set_title(title)
+        _legend_below(ax)
+    return fig
+
+
+def ablation_curves(groups: Mapping[str, Sequence[Mapping]], chance: float | None = None,
+                    colours: Sequence[str] | None = None) -> Figure:
+    """Test accuracy per epoch for several groups of runs (e.g. forget bias 0 / 1 / 2), one colour per group,
+    one thin line per seed and a thick line for the group mean."""
+    with book_style():
+        fig, ax = _new_figure(height=3.8)
+        for colour, (label, runs) in zip(colours or PALETTE, groups.items()):
+            accs = [100 * np.asarray(r["history"]["test_acc"]) for r in runs]
+            epochs = np.asarray(runs[0]["history"]["epoch"])
+            for a in accs:
+                ax.plot(epochs, a, color=colour, linewidth=1.0, alpha=0.55)
+            n = min(len(a) for a in accs)
+            ax.plot(epochs[:n], np.mean([a[:n] for a in accs], axis=0), color=colour, linewidth=2.4,
+                    label=f"{label} (mean of {len(accs)})")
+        if chance is not None:
+            ax.axhline(100 * chance, color=GREY, linestyle=":", linewidth=1.2)
+        ax.set_ylim(0, 103)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("test accuracy (%)")
+        _legend_below(ax)
+    return fig
+
+
+def length_sweep(lengths: Sequence[int], series: Mapping[str, Sequence[float]], chance: float | None = None,
+                 colours: Mapping[str, str] | None = None) -> Figure:
+    """Final test accuracy vs sequence length T, one line per model."""
+    with book_style():
+        fig, ax = _new_figure(height=3.6)
+        for i, (label, accs) in enumerate(series.items()):
+            colour = (colours or {}).get(label, PALETTE[i % len(PALETTE)])
+            ax.plot(lengths, 100 * np.asarray(accs), marker="o", color=colour, label=label)
+        if chance is not None:
+            ax.axhline(100 * chance, color=GREY, linestyle=":", linewidth=1.2, label="chance")
+        ax.set_xscale("log")
+        ax.set_xticks(list(lengths), [str(t) for t in lengths])
+        ax.minorticks_off()
+        ax.set_ylim(0, 103)
+        ax.set_xlabel("sequence length $T$ (log scale)")
+        ax.set_ylabel("best test accuracy (%)")
+        _legend_below(ax, ncols=3)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 3: gradient flow
+# ----------------------------------------------------------------------------------------------
+
+
+def gradient_profiles(panels: Mapping[str, Mapping[str, tuple[str, str, np.ndarray]]], ylabel: str,
+                      marks: Sequence[tuple[float, float]] = ()) -> Figure:
+    """Per-position gradient norms on a log scale, one panel per entry of ``panels`` (stacked vertically).
+
+    Args:
+        panels: panel title → {label: (colour, linestyle, ``(T,)`` norms)}.
+        ylabel: y-axis label (what norm is drawn).
+        marks: ``(start, end)`` position ranges to shade (the informative positions).
+    """
+    n = len(panels)
+    with book_style():
+        fig, axes = _new_figure(n, 1, height=2.5 * n + 0.6, sharex=True)
+        axes = np.atleast_1d(axes)
+        for ax, (title, lines) in zip(axes, panels.items()):
+            for start, end in marks:
+                ax.axvspan(start, end, color=GREY, alpha=0.15, linewidth=0)
+            for label, (colour, style, values) in lines.items():
+                values = np.asarray(values, dtype=float)
+                values = np.where(values > 0, values, np.nan)
+                ax.plot(np.arange(len(values)), values, color=colour, linestyle=style, label=label)
+            ax.set_yscale("log")
+            ax.set_title(title, fontsize=11)
+            ax.set_ylabel(ylabel)
+            ax.legend(loc="best", fontsize=8)
+        axes[-1].set_xlabel("position $t$ in the sequence (shaded: informative positions)")
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 3: gates
+# ----------------------------------------------------------------------------------------------
+
+
+def gate_heatmaps(gates: Mapping[str, np.ndarray], marks: Sequence[int], symbols: Sequence[str] | None = None) -> Figure:
+    """Units × time heatmaps, one panel per entry (e.g. "layer 1 · forget gate f"), stacked vertically.
+
+    Args:
+        gates: panel title → ``(T, H)`` gate activations in [0, 1] for one sequence.
+        marks: positions of the informative symbols, marked with vertical lines.
+        symbols: the symbol at each marked position, written above the first panel.
+    """
+    n = len(gates)
+    with book_style():
+        fig, axes = _new_figure(n, 1, height=1.45 * n + 1.0, sharex=True)
+        axes = np.atleast_1d(axes)
+        image = None
+        for ax, (title, values) in zip(axes, gates.items()):
+            values = np.asarray(values)
+            image = ax.imshow(values.T, aspect="auto", cmap=SEQUENTIAL_CMAP, vmin=0, vmax=1, interpolation="nearest")
+            for m in marks:
+                ax.axvline(m, color="white", linewidth=1.0, linestyle="--")
+            ax.set_ylabel("unit", fontsize=9)
+            ax.set_title(title, fontsize=10, loc="right")
+            ax.grid(False)
+        if symbols:
+            for m, s in zip(marks, symbols):
+                axes[0].annotate(s, xy=(m, 0), xytext=(0, 14), textcoords="offset points", ha="center",
+                                 fontsize=11, color=GREY, annotation_clip=False, fontweight="bold")
+        axes[-1].set_xlabel("position $t$ (dashed: the two X/Y symbols)")
+        fig.colorbar(image, ax=list(axes), shrink=0.6, label="gate value", pad=0.02)
+    return fig
+
+
+def gate_position_stats(stats: Mapping[str, Mapping[str, float]]) -> Figure:
+    """Grouped bars: mean gate value at informative vs distractor positions for each gate/layer.
+
+    Args:
+        stats: bar-group label (e.g. "L1 f") → {"informative": mean, "distractor": mean}.
+    """
+    labels = list(stats)
+    x = np.arange(len(labels))
+    with book_style():
+        fig, ax = _new_figure(height=3.4)
+        ax.bar(x - 0.2, [stats[k]["informative"] for k in labels], width=0.4, color=BLUE, label="at X/Y positions")
+        ax.bar(x + 0.2, [stats[k]["distractor"] for k in labels], width=0.4, color=ORANGE, label="at distractors")
+        ax.set_xticks(x, labels)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("mean gate value")
+        ax.set_xlabel("gate and layer")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=9, ncols=2)
+        ax.grid(axis="x", visible=False)
+    return fig
+
+
+def saturation_scatter(points: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Figure:
+    """Karpathy, Johnson & Fei-Fei (2015)-style saturation plot: for each unit, the fraction of steps on
+    which a gate is right-saturated (> 0.9, y) vs left-saturated (< 0.1, x). One panel per layer;
+    colours per gate.
+
+    Args:
+        points: "layer k · gate" → (left_fraction ``(H,)``, right_fraction ``(H,)``).
+    """
+    layers: dict[str, dict[str, tuple]] = {}
+    for key, value in points.items():
+        layer, gate = key.split(" · ")
+        layers.setdefault(layer, {})[gate] = value
+    gate_colours = {"input gate i": BLUE, "forget gate f": VERMILLION, "output gate o": GREEN}
+    with book_style():
+        fig, axes = _new_figure(1, len(layers), height=3.2, width=5.6, sharey=True)
+        axes = np.atleast_1d(axes)
+        for ax, (layer, gates) in zip(axes, layers.items()):
+            ax.plot([0, 1], [1, 0], color=GREY, linewidth=0.8, linestyle=":")
+            for gate, (left, right) in gates.items():
+                ax.scatter(left, right, s=14, alpha=0.75, color=gate_colours.get(gate, GREY), label=gate, linewidths=0)
+            ax.set_xlim(-0.02, 1.02)
+            ax.set_ylim(-0.02, 1.02)
+            ax.set_aspect("equal")
+            ax.set_title(layer, fontsize=11)
+            ax.set_xlabel("fraction < 0.1")
+        axes[0].set_ylabel("fraction > 0.9")
+        axes[-1].legend(loc="upper right", fontsize=8, markerscale=1.5)
+    return fig
+
+
+def seq2seq_curve(history: Mapping[str, Sequence[float]]) -> Figure:
+    """Seq2Seq training loss (left axis) and exact-match / token accuracy on held-out strings per epoch."""
+    with book_style():
+        fig, ax = _new_figure(height=3.4)
+        epochs = history["epoch"]
+        ax.plot(epochs, 100 * np.asarray(history["test_acc"]), color=BLUE, marker="o", markersize=3,
+                label="held-out strings reversed exactly")
+        ax.plot(epochs, 100 * np.asarray(history["train_acc"]), color=BLUE, linestyle="--", linewidth=1.0,
+                label="train tokens correct (teacher forcing)")
+        ax.set_ylim(0, 103)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy (%)")
+        ax2 = ax.twinx()
+        ax2.plot(epochs, history["train_loss"], color=VERMILLION, linestyle=":", label="train loss (right axis)")
+        ax2.set_ylabel("cross-entropy (nats)")
+        ax2.grid(False)
+        ax2.spines["right"].set_visible(True)
+        lines = ax.get_legend_handles_labels()
+        lines2 = ax2.get_legend_handles_labels()
+        _legend_below(ax, ncols=1, handles=lines[0] + lines2[0], labels=lines[1] + lines2[1])
+    return fig

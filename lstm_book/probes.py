@@ -1,0 +1,197 @@
+"""Measurements inside a recurrent network: gradient flow and gate statistics.
+
+* :func:`rnn_jacobian_norms` — how a product of vanilla-RNN Jacobians ∏ diag(1 − h_t²) W_hh shrinks or
+  grows with the spectral radius of W_hh (Part 1's illustration, computed rather than drawn).
+* :func:`input_gradient_norms` — ‖∂L/∂x_t‖ at the embedded inputs of a :class:`SequenceClassifier`,
+  for every position t: how much the loss at the end can still "hear" each input.
+* :func:`cell_gradient_norms` — ‖∂L/∂c_t‖ through the cell state of every LSTM layer, by unrolling the
+  model with :func:`lstm_book.cell.lstm_step` and its own parameters and keeping every c_t.
+* :func:`gate_position_means`, :func:`saturation_fractions` — what the gates do at informative vs
+  distractor positions, and how often each unit is saturated (Karpathy, Johnson & Fei-Fei 2015).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def rnn_jacobian_norms(rho: float, hidden_size: int = 64, steps: int = 100, input_scale: float = 0.5,
+                       seed: int = 0) -> tuple[Tensor, Tensor]:
+    """Spectral norms of products of vanilla-RNN Jacobians along a real trajectory.
+
+    The RNN is h_t = tanh(W_hh h_{t-1} + W_xh x_t) with W_hh = ρ·Q for a random orthogonal Q (so every
+    singular value of W_hh equals ρ), x_t ~ N(0, I), W_xh ~ N(0, input_scale²/H), h_0 = 0. The Jacobian of
+    one step is ∂h_t/∂h_{t-1} = diag(1 − h_t²) W_hh; backpropagating k steps multiplies k of them.
+
+    Returns:
+        ``(with_tanh, linear)``, both ``(steps,)`` float64: entry k−1 is ‖∏_{t=1..k} diag(1 − h_t²) W_hh‖₂
+        and ‖W_hh^k‖₂ = ρ^k respectively.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    q, _ = torch.linalg.qr(torch.randn(hidden_size, hidden_size, generator=gen, dtype=torch.float64))
+    w_hh = rho * q
+    w_xh = torch.randn(hidden_size, hidden_size, generator=gen, dtype=torch.float64) * input_scale / hidden_size**0.5
+    h = torch.zeros(hidden_size, dtype=torch.float64)
+    product = torch.eye(hidden_size, dtype=torch.float64)
+    power = torch.eye(hidden_size, dtype=torch.float64)
+    with_tanh, linear = [], []
+    for _ in range(steps):
+        x = torch.randn(hidden_size, generator=gen, dtype=torch.float64)
+        h = torch.tanh(w_hh @ h + w_xh @ x)
+        product = (1 - h**2)[:, None] * (w_hh @ product)  # diag(1 − h_t²) W_hh · (earlier product)
+        power = w_hh @ power
+        with_tanh.append(torch.linalg.matrix_norm(product, 2))
+        linear.append(torch.linalg.matrix_norm(power, 2))
+    return torch.stack(with_tanh), torch.stack(linear)
+
+
+def _float64_copy(model):
+    """A float64, eval-mode copy of ``model`` (the original is left untouched)."""
+    return copy.deepcopy(model).to(dtype=torch.float64).eval()
+
+
+# --8<-- [start:input_gradients]
+def input_gradient_norms(model, tokens: Tensor, labels: Tensor) -> Tensor:
+    """Mean over sequences of ‖∂L/∂x_t‖₂ at the embedded inputs, for every position t.
+
+    ``model`` is a :class:`lstm_book.SequenceClassifier` (LSTM or RNN). The loss is the *sum* of the
+    per-sequence cross-entropies, so each sequence's gradient is that of its own loss, whatever the
+    batch size. Computed on a float64 copy of the model (eval mode), so norms far below float32's
+    range (an RNN's gradient 90 steps back can be ~1e-30) are measured, not flushed to zero.
+
+    Args:
+        tokens: ``(B, T)`` token ids; labels: ``(B,)``.
+    Returns:
+        ``(T,)`` float tensor.
+    """
+    model = _float64_copy(model)
+    embedded = model.embedding(tokens).detach().requires_grad_(True)  # (B, T, E): the x_t
+    loss = F.cross_entropy(model.classify(embedded), labels, reduction="sum")
+    (grad,) = torch.autograd.grad(loss, embedded)
+    return grad.norm(dim=2).mean(dim=0).detach()
+# --8<-- [end:input_gradients]
+
+
+# --8<-- [start:unroll]
+def unroll_lstm(model, embedded: Tensor) -> tuple[Tensor, list[list[Tensor]]]:
+    """Re-run a unidirectional LSTM :class:`SequenceClassifier` step by step with ``lstm_step``.
+
+    Uses the model's own parameters (``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
+    ``bias_hh_l{k}``) and keeps every cell state, so gradients with respect to each c_t can be taken.
+
+    Args:
+        embedded: ``(B, T, E)`` embedded inputs.
+    Returns:
+        ``logits (B, K)`` — equal to ``model.classify(embedded)`` — and ``cells[layer][t]``, each ``(B, H)``.
+    """
+    from .cell import lstm_step
+
+    rnn = model.rnn
+    if getattr(rnn, "num_directions", 1) != 1 or getattr(rnn, "bidirectional", False):
+        raise ValueError("unroll_lstm: only unidirectional LSTMs are supported")
+    x = embedded.transpose(0, 1)  # (T, B, E): time-major
+    T, B = x.shape[0], x.shape[1]
+    cells: list[list[Tensor]] = []
+    for layer in range(rnn.num_layers):
+        w_ih = getattr(rnn, f"weight_ih_l{layer}")
+        w_hh = getattr(rnn, f"weight_hh_l{layer}")
+        bias = getattr(rnn, f"bias_ih_l{layer}") + getattr(rnn, f"bias_hh_l{layer}")
+        xw = F.linear(x, w_ih, bias)  # (T, B, 4H): the input half of every step
+        h = x.new_zeros(B, rnn.hidden_size)
+        c = x.new_zeros(B, rnn.hidden_size)
+        hs, cs = [], []
+        for t in range(T):
+            h, c, _ = lstm_step(xw[t], h, c, w_hh)
+            hs.append(h)
+            cs.append(c)
+        cells.append(cs)
+        x = torch.stack(hs)  # the next layer's input (no dropout: eval mode)
+    logits = model.head(x[-1])
+    return logits, cells
+# --8<-- [end:unroll]
+
+
+# --8<-- [start:cell_gradients]
+def cell_gradient_norms(model, tokens: Tensor, labels: Tensor) -> Tensor:
+    """Mean over sequences of ‖∂L/∂c_t‖₂ for every layer and position, through the cell state.
+
+    ∂L/∂c_t is the *total* derivative: every path from c_t to the loss (through c_{t+1}, h_t, the
+    layer above) counts. Computed with :func:`unroll_lstm` and ``torch.autograd.grad``.
+
+    Returns:
+        ``(num_layers, T)`` float tensor.
+    """
+    model = _float64_copy(model)
+    embedded = model.embedding(tokens).detach()
+    logits, cells = unroll_lstm(model, embedded)
+    loss = F.cross_entropy(logits, labels, reduction="sum")
+    flat = [c for layer in cells for c in layer]
+    grads = torch.autograd.grad(loss, flat, allow_unused=True)
+    T = len(cells[0])
+    norms = torch.stack([g.norm(dim=1).mean() if g is not None else torch.tensor(0.0) for g in grads])
+    return norms.reshape(len(cells), T).detach()
+# --8<-- [end:cell_gradients]
+
+
+# --8<-- [start:gate_stats]
+def informative_mask(positions: Tensor, seq_len: int) -> Tensor:
+    """``(B, T)`` bool mask, True at the informative (X/Y) positions given as ``positions (B, K)``."""
+    mask = torch.zeros(positions.shape[0], seq_len, dtype=torch.bool)
+    mask[torch.arange(positions.shape[0])[:, None], positions] = True
+    return mask
+
+
+def gate_position_means(gates: dict[str, Tensor], positions: Tensor, names: tuple[str, ...] = ("i", "f", "o")) -> dict:
+    """Mean gate value at informative vs distractor positions, per layer and gate.
+
+    Args:
+        gates: as returned by ``model(tokens, return_gates=True)``: each ``(L, T, B, H)``.
+        positions: ``(B, K)`` informative positions. Distractor positions are all the others except
+            the first (``B``) and last (``E``) symbols.
+    Returns:
+        ``{"layer 1": {"f": {"informative": …, "distractor": …, "informative_gt_0.9": …,
+        "distractor_lt_0.1": …}, …}, …}`` — the last two are fractions of (unit, step) values.
+    """
+    any_gate = gates[names[0]]
+    L, T = any_gate.shape[0], any_gate.shape[1]
+    info = informative_mask(positions, T).T  # (T, B)
+    distractor = ~info
+    distractor[0] = False
+    distractor[-1] = False
+    out: dict = {}
+    for layer in range(L):
+        entry = {}
+        for name in names:
+            g = gates[name][layer].detach()  # (T, B, H)
+            gi, gd = g[info], g[distractor]  # (n, H)
+            entry[name] = {
+                "informative": float(gi.mean()),
+                "distractor": float(gd.mean()),
+                "informative_gt_0.9": float((gi > 0.9).float().mean()),
+                "informative_lt_0.1": float((gi < 0.1).float().mean()),
+                "distractor_gt_0.9": float((gd > 0.9).float().mean()),
+                "distractor_lt_0.1": float((gd < 0.1).float().mean()),
+            }
+        out[f"layer {layer + 1}"] = entry
+    return out
+
+
+def saturation_fractions(gate: Tensor, low: float = 0.1, high: float = 0.9) -> tuple[Tensor, Tensor]:
+    """Per unit, the fraction of (step, sequence) values below ``low`` and above ``high``.
+
+    Karpathy, Johnson & Fei-Fei (2015) plot these two numbers against each other for every unit:
+    a unit near the right edge is an "integrator" that is almost always open; one near the top left
+    corner almost always shut.
+
+    Args:
+        gate: ``(T, B, H)`` values of one gate in one layer.
+    Returns:
+        ``(left, right)``, each ``(H,)``.
+    """
+    flat = gate.detach().reshape(-1, gate.shape[-1])
+    return (flat < low).float().mean(dim=0), (flat > high).float().mean(dim=0)
+# --8<-- [end:gate_stats]
