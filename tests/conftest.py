@@ -6,6 +6,12 @@ import pytest
 import torch
 
 
+# The models under test are small: per-op work is microseconds, so intra-op threads only add
+# synchronisation, and on a loaded 2-core machine oversubscription slowed training ~15x. One
+# thread also makes timings and float reductions independent of the machine's core count.
+torch.set_num_threads(1)
+
+
 @pytest.fixture(autouse=True)
 def _seed() -> None:
     """Every test starts from the same global RNG state, so failures reproduce."""

@@ -5,7 +5,6 @@ import math
 import pytest
 import torch
 
-torch.set_num_threads(1)  # tiny models: more threads only contend (and the CPU is shared)
 
 from lstm_book import SequenceClassifier
 from lstm_book.probes import (

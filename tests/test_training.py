@@ -7,7 +7,6 @@ import torch
 
 from lstm_book import SequenceClassifier
 from lstm_book.tasks import temporal_order
-torch.set_num_threads(1)  # tiny models: more threads only contend (and the CPU is shared)
 
 from lstm_book.training import (
     History, TrainConfig, classification_loss, config_hash, evaluate, fit, load_checkpoint, seeded,

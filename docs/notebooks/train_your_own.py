@@ -37,8 +37,10 @@ torch.set_num_threads(1)  # small models: one thread is fastest
 # ## Settings
 #
 # `INIT` is the forget-gate initialisation: `"chrono"` (each unit's forget bias drawn for a memory of
-# up to `SEQ_LEN` steps) or a number, the constant effective forget bias. Set `CELL = "rnn"` to train
-# the vanilla RNN instead. (The environment variable `LSTM_BOOK_NOTEBOOK_TINY=1` shrinks everything;
+# up to `SEQ_LEN` steps, $b_f \sim \log \mathcal{U}(1, T_{\max} - 1)$ and $b_i = -b_f$) or a number,
+# the constant effective forget bias $b_f$, so that the gate starts near $\sigma(b_f)$ and the memory
+# update $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ keeps about that fraction of $c_{t-1}$ per step.
+# Set `CELL = "rnn"` to train the vanilla RNN instead. (The environment variable `LSTM_BOOK_NOTEBOOK_TINY=1` shrinks everything;
 # the test suite uses it to run this notebook quickly.)
 
 # %%

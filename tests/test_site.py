@@ -1,0 +1,426 @@
+"""The book as readers get it: a strict, fast, offline site whose formulas render in a real browser.
+
+The site is built once per session (`mkdocs build --strict`, without -q/-v), served on 127.0.0.1
+and loaded in headless Debian Chromium through Playwright. Every page with math is checked for
+formulas that are typeset AND visible: the canonical MathJax snippet with a locally served
+MathJax produces a DOM full of `mjx-container`s whose glyphs are blank, so counting is not enough.
+
+If Chromium is missing these tests fail (never skip): run `bash scripts/install_chromium.sh`.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+from bs4 import BeautifulSoup
+
+from site_server import (
+    CHROMIUM_ARGS, INSPECT_JS, INSTALL_HINT, REPO, WAIT_TYPESET_JS, StaticServer, build_site,
+    chromium_path, is_local, scan_pages, site_url,
+)
+
+BUILD_SECONDS_LIMIT = 30.0
+
+# Blocks of the article that make the whole page wider than the viewport (each is hidden in turn;
+# a block whose removal restores the width is a culprit). Wide display math and tables must
+# scroll inside their own box instead; long inline formulas cannot, so they must not exist.
+PAGE_OVERFLOW_JS = """
+() => {
+  const root = document.documentElement, W = root.clientWidth;
+  if (root.scrollWidth <= W + 1) return [];
+  const culprits = [];
+  for (const block of document.querySelectorAll('article.md-content__inner > *')) {
+    const display = block.style.display;
+    block.style.display = 'none';
+    if (root.scrollWidth <= W + 1) culprits.push(block.textContent.trim().slice(0, 80));
+    block.style.display = display;
+  }
+  return culprits.length ? culprits : [`page is ${root.scrollWidth}px wide`];
+}
+"""
+REPO_URL = "https://github.com/lstm-book/lstm-from-first-principles"
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures: one build, one server, one browser per session
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def site_build(tmp_path_factory):
+    return build_site(tmp_path_factory.mktemp("site") / "site")
+
+
+@pytest.fixture(scope="session")
+def site(site_build) -> Path:
+    if site_build.returncode != 0:
+        pytest.fail("mkdocs build --strict failed; see test_strict_build_passes_in_30_seconds:\n"
+                    + site_build.log[-4000:])
+    return site_build.site
+
+
+@pytest.fixture(scope="session")
+def pages(site):
+    return scan_pages(site)
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    with StaticServer(site) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        pytest.fail(f"Chromium is not installed; {INSTALL_HINT}.", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        try:
+            b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        except Exception as exc:  # a broken install is as fatal as a missing one
+            pytest.fail(f"Chromium at {executable} did not start ({exc}); {INSTALL_HINT}.",
+                        pytrace=False)
+        yield b
+        b.close()
+
+
+class Recorder:
+    """Attach to a page: every request, every failed local response, every uncaught JS error."""
+
+    def __init__(self, context, page):
+        self.requests, self.remote, self.failed, self.js_errors = [], [], [], []
+
+        def route(route):
+            url = route.request.url
+            if is_local(url):
+                route.continue_()
+            else:                      # never let the test touch the network; record it instead
+                self.remote.append(url)
+                route.abort()
+
+        context.route("**/*", route)
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
+        page.on("pageerror", lambda e: self.js_errors.append(str(e)))
+
+
+def new_page(browser, width=1280, height=900):
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  service_workers="block")
+    page = context.new_page()
+    return context, page, Recorder(context, page)
+
+
+def typeset_and_inspect(page, info):
+    ok = page.evaluate(WAIT_TYPESET_JS, [info.nb_math_cells])
+    assert ok, f"{info.url_path}: MathJax did not typeset every formula within 20 s"
+    return page.evaluate(INSPECT_JS)
+
+
+def formula_problems(info, result) -> list[str]:
+    problems = []
+    expected = info.arithmatex + len(info.nb_math_cells)
+    if result["containers"] < expected or result["containers"] == 0:
+        problems.append(f"{result['containers']} typeset formulas, expected at least {expected}")
+    if result["rawTex"]:
+        problems.append(f"untypeset TeX: {result['rawTex'][:3]}")
+    if result["zeroBox"]:
+        problems.append(f"{len(result['zeroBox'])} formulas with an empty box: {result['zeroBox'][:3]}")
+    if result["glyphs"] == 0:
+        problems.append("no glyphs (mjx-c) at all")
+    if result["blankGlyphs"]:
+        problems.append(f"{result['blankGlyphs']} of {result['glyphs']} glyphs have no ::before "
+                        "content (invisible math)")
+    if result["merrors"]:
+        problems.append(f"{result['merrors']} MathJax errors (mjx-merror)")
+    if result["fontErrors"]:
+        problems.append(f"fonts failed to load: {result['fontErrors']}")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The build
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_strict_build_passes_in_30_seconds(site_build):
+    assert site_build.returncode == 0, "mkdocs build --strict failed:\n" + site_build.log[-4000:]
+    assert site_build.seconds <= BUILD_SECONDS_LIMIT, (
+        f"mkdocs build --strict took {site_build.seconds:.1f} s (limit {BUILD_SECONDS_LIMIT:.0f} s)")
+    print(f"\nmkdocs build --strict: {site_build.seconds:.1f} s")
+
+
+def _copy_project(dst: Path) -> Path:
+    """A copy of the repository as the build sees it (pages include snippets from anywhere in it)."""
+    shutil.copytree(REPO, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
+        ".git", "site", ".cache", "__pycache__", "*.pyc", ".pytest_cache", ".hypothesis",
+        "*.egg-info", "node_modules", "*.pt", "*.ckpt"))
+    return dst
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("defect, line", [
+    ("markdown link to a missing anchor", "[broken](../part1-math/lstm-cell.md#no-such-anchor)"),
+    ("raw HTML link to a missing page", '<a href="../no-such-page/">broken</a>'),
+])
+def test_strict_build_fails_on_a_broken_link(site, tmp_path, defect, line):
+    """Guards the configuration: the strict build really rejects broken links (MkDocs checks
+    Markdown links; the htmlproofer plugin checks raw HTML)."""
+    project = _copy_project(tmp_path / "repo")
+    target = project / "docs" / "appendix" / "notation.md"
+    target.write_text(target.read_text(encoding="utf-8") + f"\n\n{line}\n", encoding="utf-8")
+    result = build_site(tmp_path / "out", config_dir=project)
+    assert result.returncode != 0, f"a {defect} did not fail the strict build:\n{result.log[-2000:]}"
+    culprit = "no-such-anchor" if "anchor" in defect else "no-such-page"
+    assert culprit in result.log, f"the build failed, but not because of the {defect}:\n" \
+                                  f"{result.log[-2000:]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The built HTML
+# ---------------------------------------------------------------------------------------------
+
+_REMOTE = re.compile(r"^(https?:)?//", re.I)
+_CSS_REMOTE = re.compile(r"(url\(\s*['\"]?\s*(https?:)?//|@import\s+['\"](https?:)?//)", re.I)
+_JS_REMOTE = re.compile(r"""(import\s*\(?\s*|src\s*=\s*)["'`](https?:)?//[^"'`]+|"""
+                        r"""["'`]https?://[^"'`]+\.(m?js|css|woff2?|ttf|otf)["'`]""", re.I)
+_ASSET_RELS = {"stylesheet", "preload", "modulepreload", "prefetch", "icon", "shortcut",
+               "apple-touch-icon", "manifest", "preconnect", "dns-prefetch"}
+
+
+@pytest.mark.slow
+def test_built_site_references_no_remote_script_style_font_or_image(site):
+    offenders = []
+    html_files = sorted(site.rglob("*.html"))
+    assert len(html_files) >= 5, "suspiciously few pages in the built site"
+    for path in html_files:
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        rel = path.relative_to(site)
+        for tag in soup.find_all(["script", "img", "source", "iframe", "embed", "audio", "video",
+                                  "track", "input"]):
+            for attr in ("src", "srcset", "data-src"):
+                value = tag.get(attr)
+                if value and _REMOTE.match(value.strip()):
+                    offenders.append(f"{rel}: <{tag.name} {attr}={value}>")
+        for tag in soup.find_all("object", data=True):
+            if _REMOTE.match(tag["data"].strip()):
+                offenders.append(f"{rel}: <object data={tag['data']}>")
+        for tag in soup.find_all("link", href=True):
+            rels = {r.lower() for r in (tag.get("rel") or [])}
+            if rels & _ASSET_RELS and _REMOTE.match(tag["href"].strip()):
+                offenders.append(f"{rel}: <link rel={sorted(rels)} href={tag['href']}>")
+        for tag in soup.find_all("script", src=False):
+            if _JS_REMOTE.search(tag.get_text()):
+                offenders.append(f"{rel}: inline <script> loads {_JS_REMOTE.search(tag.get_text())[0]}")
+        for tag in soup.find_all("style"):
+            if _CSS_REMOTE.search(tag.get_text()):
+                offenders.append(f"{rel}: <style> loads a remote url()")
+        for tag in soup.find_all(style=True):
+            if _CSS_REMOTE.search(tag["style"]):
+                offenders.append(f"{rel}: style attribute loads a remote url()")
+    for path in sorted(site.rglob("*.css")):
+        if _CSS_REMOTE.search(path.read_text(encoding="utf-8", errors="replace")):
+            offenders.append(f"{path.relative_to(site)}: remote url() or @import")
+    assert not offenders, "remote assets in the built site:\n" + "\n".join(offenders[:30])
+
+
+@pytest.mark.slow
+def test_mathjax_and_its_fonts_are_served_by_the_site(site):
+    vendor = site / "javascripts" / "vendor" / "mathjax"
+    assert (vendor / "tex-chtml.js").stat().st_size > 500_000
+    fonts = list((vendor / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert len(fonts) >= 20, f"only {len(fonts)} MathJax woff fonts vendored"
+    assert (vendor / "LICENSE").exists()
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "javascripts/mathjax.js" in index and "javascripts/vendor/mathjax/tex-chtml.js" in index
+    assert index.index("javascripts/mathjax.js") < index.index("vendor/mathjax/tex-chtml.js"), \
+        "the MathJax config must load before MathJax itself"
+
+
+@pytest.mark.slow
+def test_reader_conventions_are_present(site, pages):
+    """Search, palette toggle, edit-on-repo links, previous/next footer, copy buttons."""
+    search_index = site / "search" / "search_index.json"
+    assert search_index.exists() and search_index.stat().st_size > 10_000, "search index missing"
+    text = search_index.read_text(encoding="utf-8")
+    assert "constant error carousel" in text.lower()
+
+    page = BeautifulSoup((site / "part1-math" / "lstm-cell" / "index.html").read_text("utf-8"),
+                         "html.parser")
+    assert len(page.select("input[data-md-color-scheme]")) == 2, "light/dark toggle missing"
+    edit = page.select_one("a.md-content__button[href]")
+    assert edit is not None and edit["href"] == f"{REPO_URL}/edit/main/docs/part1-math/lstm-cell.md"
+    assert page.select_one("a.md-footer__link--prev") and page.select_one("a.md-footer__link--next")
+    assert page.select_one(".md-search__input") is not None
+    assert page.select("details.question"), "Check-yourself answers are not collapsible"
+    config_js = page.find("script", id="__config")
+    assert config_js is not None and "content.code.copy" in config_js.get_text()
+    assert "navigation.instant" in config_js.get_text()
+
+
+@pytest.mark.slow
+def test_notebook_pages_render_and_offer_a_download(site):
+    """The book has at least one notebook page (mkdocs-jupyter), and each offers its source file,
+    copied into the site next to the page, through the download button of overrides/main.html."""
+    notebooks = []
+    for path in sorted(site.rglob("index.html")):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        if soup.select_one(".jupyter-wrapper") is None:
+            continue
+        notebooks.append(path)
+        rel = path.relative_to(site)
+        cells = soup.select(".jp-Cell")
+        assert cells, f"{rel}: notebook page without cells"
+        outputs = " ".join(o.get_text() for o in soup.select(".jp-OutputArea-output"))
+        assert "Traceback (most recent call last)" not in outputs, \
+            f"{rel}: the notebook's stored outputs contain an error traceback"
+        link = soup.select_one("a.md-content__button[download][href]")
+        assert link is not None, f"{rel}: no download button for the notebook source"
+        prefix = "/" + site_url().split("/", 3)[3]          # e.g. /lstm-from-first-principles/
+        href = link["href"]
+        target = site / href[len(prefix):] if href.startswith(prefix) else path.parent / href
+        assert target.is_file() and target.stat().st_size > 0, f"{rel}: {href} is not in the site"
+    assert notebooks, ("no notebook page in the built site: the book needs one "
+                       "(docs/notebooks/*.py or *.ipynb, listed in the nav of mkdocs.yml)")
+
+
+@pytest.mark.slow
+def test_every_page_with_source_math_is_found(site, pages):
+    """The browser test discovers math from the built HTML; cross-check against the sources so
+    that a page whose math silently stopped rendering as arithmatex cannot drop out of the test."""
+    math_pages = {p.url_path for p in pages if p.has_math}
+    tex = re.compile(r"\$[^\s$][^$]*\$|\$\$")
+    missing = []
+    for src in sorted((REPO / "docs").rglob("*.md")):
+        rel = src.relative_to(REPO / "docs").as_posix()
+        if rel.startswith(("figures/", "javascripts/")):
+            continue
+        body = re.sub(r"```.*?```", "", src.read_text(encoding="utf-8"), flags=re.S)
+        body = re.sub(r"`[^`\n]*`", "", body)
+        if tex.search(body):
+            url = "" if rel == "index.md" else rel[: -len("index.md")] if rel.endswith("/index.md") \
+                else rel[: -len(".md")] + "/"
+            if url not in math_pages:
+                missing.append(rel)
+    assert not missing, f"pages whose source has TeX but whose HTML has no math: {missing}"
+    assert {"part1-math/why-rnns-forget/", "part1-math/lstm-cell/", "part1-math/gradient-flow/",
+            "part1-math/rnn-vs-lstm/"} <= math_pages
+
+
+# ---------------------------------------------------------------------------------------------
+# The browser
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_every_formula_is_typeset_and_visible_offline(browser, server, pages):
+    math_pages = [p for p in pages if p.has_math]
+    assert math_pages, "no page with math found in the built site"
+    report, failures = [], []
+    notebooks = [p for p in pages if "jupyter-wrapper" in p.path.read_text(encoding="utf-8")]
+    if notebooks and not any(p.nb_math_cells for p in notebooks):
+        failures.append(
+            "no notebook page has math in its Markdown cells, so nothing checks that MathJax "
+            "typesets notebooks (the issue requires it): add a formula, e.g. "
+            "$c_t = f_t \\odot c_{t-1} + i_t \\odot g_t$, to a Markdown cell of "
+            + ", ".join(p.url_path for p in notebooks))
+    for info in math_pages:
+        context, page, rec = new_page(browser)
+        try:
+            page.goto(urljoin(server.url, info.url_path), wait_until="load")
+            result = typeset_and_inspect(page, info)
+            page.wait_for_load_state("networkidle")
+            page.set_viewport_size({"width": 390, "height": 844})   # a phone
+            page.wait_for_timeout(100)
+            phone_overflow = page.evaluate(PAGE_OVERFLOW_JS)
+        finally:
+            context.close()
+        problems = formula_problems(info, result)
+        if rec.remote:
+            problems.append(f"requests leaving 127.0.0.1: {sorted(set(rec.remote))[:5]}")
+        if rec.failed:
+            problems.append(f"failed local requests: {rec.failed[:5]}")
+        if rec.js_errors:
+            problems.append(f"JavaScript errors: {rec.js_errors[:3]}")
+        if result["wideDisplay"]:
+            problems.append(f"{result['wideDisplay']} display formulas overflow the page")
+        if result["brokenImages"]:
+            problems.append(f"images that did not load: {result['brokenImages']}")
+        if phone_overflow:
+            problems.append(f"at 390 px the page scrolls sideways because of: {phone_overflow[:3]}")
+        report.append(f"{info.url_path or '/'}: {result['containers']} formulas, "
+                      f"{result['glyphs']} glyphs")
+        if problems:
+            failures.append(f"{info.url_path or '/'}: " + "; ".join(problems))
+    print("\n" + "\n".join(report))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width, links", [
+    (1280, ".md-tabs a[href], .md-sidebar--primary a.md-nav__link[href]"),  # navigation
+    (390, ".md-content a[href]"),   # phone: navigation is in a drawer; follow a link in the text
+])
+def test_math_is_visible_after_instant_navigation(browser, server, pages, width, links):
+    """Load the home page, click a link to another page with math, and check that Material swaps
+    the page in without a full reload and that its math is typeset and visible."""
+    by_url = {p.url_path: p for p in pages}
+
+    def page_of(href):
+        url = urljoin(page.url, href)
+        if not url.startswith(server.url):
+            return None
+        info = by_url.get(url[len(server.url):].split("#")[0])
+        return info if info is not None and info.has_math and info.url_path else None
+
+    context, page, rec = new_page(browser, width=width, height=844)
+    try:
+        page.goto(server.url, wait_until="load")
+        typeset_and_inspect(page, by_url[""])
+        page.evaluate("window.__sameDocument = true")
+        anchors = page.locator(links)
+        target = next((i for i in range(anchors.count())
+                       if anchors.nth(i).is_visible() and page_of(anchors.nth(i).get_attribute("href"))),
+                      None)
+        assert target is not None, f"no visible link matching {links!r} leads to a page with math"
+        link = anchors.nth(target)
+        info = page_of(link.get_attribute("href"))
+        link.click()
+        page.wait_for_url(urljoin(server.url, info.url_path) + "**")
+        # Material pushes the new URL before it swaps the content in; wait for the new page
+        page.wait_for_function("t => document.title === t", arg=info.title)
+        assert page.evaluate("window.__sameDocument === true"), \
+            "the click caused a full page load: instant navigation is not active"
+        result = typeset_and_inspect(page, info)
+        # Notebook pages carry their own inlined CSS and scripts; follow an in-page link to each
+        # one with math, again without a reload, and check its formulas too.
+        notebook_results = []
+        for nb in [p for p in pages if p.nb_math_cells] if width == 1280 else []:
+            page.evaluate("""url => {
+                const a = document.createElement('a');
+                a.href = url; a.id = '__nb_link'; a.textContent = 'notebook';
+                document.querySelector('article').prepend(a);
+            }""", urljoin(server.url, nb.url_path))
+            page.locator("#__nb_link").click()
+            page.wait_for_url(urljoin(server.url, nb.url_path) + "**")
+            page.wait_for_function("t => document.title === t", arg=nb.title)
+            assert page.evaluate("window.__sameDocument === true"), \
+                f"following a link to {nb.url_path} caused a full page load"
+            notebook_results.append((nb, typeset_and_inspect(page, nb)))
+    finally:
+        context.close()
+    for nb, nb_result in notebook_results:
+        problems = formula_problems(nb, nb_result)
+        assert not problems, f"after instant navigation to {nb.url_path}: {problems}"
+    problems = formula_problems(info, result)
+    assert not problems, f"after instant navigation to {info.url_path} at {width}px: {problems}"
+    assert not rec.remote, f"requests leaving 127.0.0.1: {sorted(set(rec.remote))}"
+    assert not rec.failed, f"failed local requests: {rec.failed}"
+    assert not rec.js_errors, f"JavaScript errors: {rec.js_errors}"
+    assert result["wideDisplay"] == 0, \
+        f"{result['wideDisplay']} display formulas overflow the {width}px page"
+    print(f"\ninstant navigation at {width}px to {info.url_path}: {result['containers']} formulas")
