@@ -335,9 +335,9 @@ def budget(ctx: Context) -> dict:
         return {"seeds": 3, "n_train": 64, "n_test": 64, "batch_size": 32, "epochs": 2, "ablation_epochs": 2,
                 "ablation_biases": (0.0, 1.0, 2.0), "lengths": (25, 50, 100, 200), "length_n_train": 32,
                 "length_epochs": 1, "probe_n": 32, "gate_n": 32, "s2s_n_train": 128, "s2s_n_test": 32, "s2s_epochs": 2}
-    return {"seeds": 3, "n_train": 6000, "n_test": 1000, "batch_size": 64, "epochs": 5, "ablation_epochs": 2,
+    return {"seeds": 3, "n_train": 6000, "n_test": 1000, "batch_size": 64, "epochs": 5, "ablation_epochs": 5,
             "ablation_biases": (0.0, 1.0, 2.0), "lengths": (25, 50, 100, 200), "length_n_train": 3000,
-            "length_epochs": 4, "probe_n": 256, "gate_n": 500, "s2s_n_train": 3000, "s2s_n_test": 500, "s2s_epochs": 6}
+            "length_epochs": 4, "probe_n": 256, "gate_n": 500, "s2s_n_train": 10000, "s2s_n_test": 500, "s2s_epochs": 6}
 
 
 FLAGSHIP_INIT = "chrono"  # the flagship's forget-gate initialisation: "chrono" or a constant effective bias
