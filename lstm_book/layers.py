@@ -146,12 +146,15 @@ class _Recurrent(nn.Module):
         weight_ih, weight_hh, bias_ih, bias_hh = self.weights(layer, direction)
         bias = bias_ih + bias_hh if self.bias else None
         xw = F.linear(x, weight_ih, bias)  # (T, B, G·H): the input half of every step at once
+        # unbind, not xw[t]: the backward of T index ops would build T full-size zero tensors
+        # (quadratic in T); unbind's backward is a single stack.
+        xw_steps = xw.unbind(0)
         T = x.shape[0]
         steps = range(T - 1, -1, -1) if direction == 1 else range(T)  # reverse direction reads t = T-1 … 0
         outputs: list[Tensor | None] = [None] * T
         records: list[tuple[Tensor, ...]] = [()] * T
         for t in steps:
-            state, kept = self._step(xw[t], state, weight_hh)
+            state, kept = self._step(xw_steps[t], state, weight_hh)
             outputs[t] = state[0]
             if record:
                 records[t] = kept
@@ -260,6 +263,14 @@ class LSTM(_Recurrent):
                     set_forget_bias(bias_ih, bias_hh, forget_bias)
                 elif init == "chrono":
                     set_chrono_bias(bias_ih, bias_hh, t_max)
+
+    def extra_repr(self) -> str:
+        s = super().extra_repr()
+        if self.forget_bias is not None:
+            s += f", forget_bias={self.forget_bias}"
+        if self.init != "default":
+            s += f", init={self.init!r}, t_max={self.t_max}"
+        return s + (", backward='autograd'" if self.backward == "autograd" else "")
 
     def _step(self, xw_t: Tensor, state: tuple[Tensor, ...], weight_hh: Tensor) -> tuple[tuple[Tensor, ...], tuple[Tensor, ...]]:
         h_t, c_t, (i_t, f_t, g_t, o_t) = lstm_step(xw_t, state[0], state[1], weight_hh)

@@ -1,0 +1,400 @@
+"""Speed and memory of our LSTM against torch.nn.LSTM, measured side by side in one run.
+
+Three variants with identical weights (float32, CPU):
+
+* ``torch``    — ``torch.nn.LSTM`` (PyTorch's C++ implementation),
+* ``autograd`` — ``lstm_book.LSTM(..., backward="autograd")``: the readable cell, differentiated by autograd,
+* ``manual``   — ``lstm_book.LSTM(...)`` (default): the hand-written BPTT of ``lstm_book.bptt``.
+
+Timing. For every shape, each repeat times one *training step* (zero the gradients, forward,
+``loss = mean(output²) + mean(h_n²)``, backward; no optimiser) and one *forward* (under
+``torch.no_grad()``, i.e. inference) of every variant, interleaved, in an order that rotates from one
+repeat to the next. Each repeat gives the ratio ``ours / torch`` measured seconds apart under the
+same load; the table reports the median of those ratios (robust to other jobs on a shared machine)
+and the median of torch's absolute time.
+
+Memory. The peak extra memory of one training step at T=1000 is measured in a fresh subprocess per
+variant, because PyTorch's CPU allocations are invisible to ``tracemalloc``: after a warm-up step
+at T=10 the child reads its resident set size (``VmRSS`` in ``/proc/self/status``), resets the
+kernel's high-water mark (``echo 5 > /proc/self/clear_refs``), runs the step, and reports
+``VmHWM − VmRSS before`` (if the reset is not allowed, ``getrusage``'s lifetime peak, which the step
+must then exceed). Large tensors are ``mmap``-ed and returned to the OS when freed, so this is the
+step's high-water mark of live tensors: saved activations, gradients and temporaries. The median
+over ``--memory-runs`` children is reported.
+
+Usage::
+
+    python scripts/bench_lstm.py            # full run, writes docs/figures/bench_lstm.{md,svg}
+    python scripts/bench_lstm.py --quick    # small shapes, few repeats: a smoke test in seconds
+    python scripts/bench_lstm.py --out DIR --repeats 21 --threads 2
+
+Threads. The default is one torch thread for every variant. With batch 64 and hidden 64 each
+operation of a step is small, and on a machine shared with other jobs two OpenMP threads spend much
+of their time waiting for each other, which makes every variant several times slower and the
+ratios meaningless. ``--threads 2`` measures that configuration when the machine is idle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+VARIANTS = ("torch", "autograd", "manual")
+LABELS = {"torch": "torch.nn.LSTM", "autograd": "ours, autograd cell", "manual": "ours, hand-written BPTT"}
+
+
+@dataclass(frozen=True)
+class Shape:
+    T: int
+    hidden: int
+    batch: int = 64
+    input_size: int = 16
+    layers: int = 2
+
+
+def full_plan() -> tuple[list[Shape], list[Shape], int]:
+    """The shapes of issue 5: a T sweep at hidden 64, a hidden sweep at T=100, memory at T=1000."""
+    t_sweep = [Shape(T, 64) for T in (50, 100, 200, 500)]
+    h_sweep = [Shape(100, H) for H in (32, 64, 128)]
+    return t_sweep, h_sweep, 1000
+
+
+def quick_plan() -> tuple[list[Shape], list[Shape], int]:
+    t_sweep = [Shape(T, 16, batch=8, input_size=4) for T in (10, 20)]
+    h_sweep = [Shape(20, H, batch=8, input_size=4) for H in (8, 16)]
+    return t_sweep, h_sweep, 50
+
+
+def build(variant: str, shape: Shape, seed: int) -> torch.nn.Module:
+    """A model of the given variant; every variant gets torch's initial weights for ``seed``."""
+    from lstm_book import LSTM
+
+    torch.manual_seed(seed)
+    ref = torch.nn.LSTM(shape.input_size, shape.hidden, shape.layers)
+    if variant == "torch":
+        return ref
+    model = LSTM(shape.input_size, shape.hidden, shape.layers, backward=variant)
+    model.load_state_dict(ref.state_dict())
+    return model
+
+
+def train_step(model: torch.nn.Module, x: torch.Tensor) -> None:
+    model.zero_grad(set_to_none=True)
+    output, (h_n, _) = model(x)
+    (output.square().mean() + h_n.square().mean()).backward()
+
+
+def forward(model: torch.nn.Module, x: torch.Tensor) -> None:
+    with torch.no_grad():
+        model(x)
+
+
+def time_shape(shape: Shape, repeats: int, seed: int) -> dict:
+    """Interleaved timings of all variants at one shape; returns medians of ratios vs torch."""
+    models = {v: build(v, shape, seed) for v in VARIANTS}
+    x = torch.randn(shape.T, shape.batch, shape.input_size, generator=torch.Generator().manual_seed(seed))
+    for model in models.values():  # warm-up: allocator, thread pool, lazy initialisation
+        train_step(model, x)
+        forward(model, x)
+    times = {(kind, v): [] for kind in ("train", "forward") for v in VARIANTS}
+    cpu = {(kind, v): [] for kind in ("train", "forward") for v in VARIANTS}
+    for rep in range(repeats):
+        order = VARIANTS[rep % 3:] + VARIANTS[: rep % 3]  # rotate, so no variant always runs first
+        for kind, fn in (("train", train_step), ("forward", forward)):
+            for v in order:
+                start, start_cpu = time.perf_counter(), time.process_time()
+                fn(models[v], x)
+                times[(kind, v)].append(time.perf_counter() - start)
+                cpu[(kind, v)].append(time.process_time() - start_cpu)
+    result = {"T": shape.T, "hidden": shape.hidden, "batch": shape.batch, "input_size": shape.input_size,
+              "layers": shape.layers, "repeats": repeats}
+    for kind in ("train", "forward"):
+        base = times[(kind, "torch")]
+        result[f"{kind}_torch_ms"] = 1e3 * statistics.median(base)
+        for v in ("autograd", "manual"):
+            ratios = [a / b for a, b in zip(times[(kind, v)], base)]
+            result[f"{kind}_{v}_ratio"] = statistics.median(ratios)
+            q = statistics.quantiles(ratios, n=4) if len(ratios) >= 4 else [min(ratios), 0, max(ratios)]
+            result[f"{kind}_{v}_iqr"] = [q[0], q[2]]
+            # CPU time of this process: not inflated while other jobs hold the cores (with one
+            # thread the cleanest measure on a shared machine; with more, it counts spinning too)
+            result[f"{kind}_{v}_cpu_ratio"] = statistics.median(
+                [a / b for a, b in zip(cpu[(kind, v)], cpu[(kind, "torch")])])
+    return result
+
+
+def time_recording(shape: Shape, repeats: int, seed: int) -> dict:
+    """Cost of gate recording: ``model(x, return_gates=True)`` against the ordinary ``model(x)``.
+
+    Both under ``torch.no_grad()``, interleaved, on the default model. The ordinary call is the
+    ``manual`` forward of the table; recording runs the readable cell and stacks every gate.
+    """
+    model = build("manual", shape, seed)
+    x = torch.randn(shape.T, shape.batch, shape.input_size, generator=torch.Generator().manual_seed(seed))
+    calls = {"plain": lambda: model(x), "gates": lambda: model(x, return_gates=True)}
+    times: dict[str, list[float]] = {k: [] for k in calls}
+    with torch.no_grad():
+        for fn in calls.values():  # warm-up
+            fn()
+        for rep in range(repeats):
+            for k in (("plain", "gates") if rep % 2 == 0 else ("gates", "plain")):
+                start = time.perf_counter()
+                calls[k]()
+                times[k].append(time.perf_counter() - start)
+    return {"T": shape.T, "hidden": shape.hidden, "plain_ms": 1e3 * statistics.median(times["plain"]),
+            "gates_ms": 1e3 * statistics.median(times["gates"]),
+            "ratio": statistics.median(g / p for g, p in zip(times["gates"], times["plain"]))}
+
+
+# ----- memory: one subprocess per variant ----------------------------------------------------
+def _status_bytes(field: str) -> int:
+    """``VmRSS`` (resident now) or ``VmHWM`` (resident high-water mark) of this process, in bytes."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024  # the kernel reports kB
+    raise RuntimeError(f"/proc/self/status has no {field}; the memory measurement needs Linux")
+
+
+def memory_child(variant: str, T: int, quick: bool, seed: int) -> dict:
+    """Runs inside the subprocess: peak extra resident memory of one training step at length ``T``."""
+    flagship = (quick_plan() if quick else full_plan())[0][0]  # batch, input, hidden, layers of the T sweep
+    shape = Shape(T, flagship.hidden, flagship.batch, flagship.input_size, flagship.layers)
+    model = build(variant, shape, seed)
+    g = torch.Generator().manual_seed(seed)
+    train_step(model, torch.randn(10, shape.batch, shape.input_size, generator=g))  # warm-up
+    x = torch.randn(T, shape.batch, shape.input_size, generator=g)
+    model.zero_grad(set_to_none=True)
+    before = _status_bytes("VmRSS")
+    try:  # reset the high-water mark to the current RSS (Linux >= 4.0), so only the step counts
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        method = "VmHWM after clear_refs"
+    except OSError:  # fall back to the process-lifetime peak, which the step must exceed
+        method = "ru_maxrss"
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    train_step(model, x)
+    if method == "ru_maxrss":
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+        if peak <= peak_before:
+            raise RuntimeError("the step did not raise the lifetime peak RSS, so its own peak is unknown")
+    else:
+        peak = _status_bytes("VmHWM")
+    return {"variant": variant, "T": T, "hidden": shape.hidden, "batch": shape.batch, "layers": shape.layers,
+            "peak_extra_bytes": peak - before, "method": method}
+
+
+def measure_memory(T: int, runs: int, quick: bool, seed: int, threads: int) -> dict:
+    out = {}
+    for v in VARIANTS:
+        values = []
+        for _ in range(runs):
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--memory-child", v, "--memory-T", str(T),
+                   "--seed", str(seed), "--threads", str(threads)] + (["--quick"] if quick else [])
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                raise RuntimeError(f"memory measurement of {v!r} failed:\n{proc.stderr}")
+            rec = json.loads(proc.stdout.strip().splitlines()[-1])
+            values.append(rec["peak_extra_bytes"])
+        out[v] = {"median_MiB": statistics.median(values) / 2**20, "runs_MiB": [b / 2**20 for b in values],
+                  "method": rec["method"]}
+    return out
+
+
+# ----- outputs ---------------------------------------------------------------------------------
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def markdown(report: dict) -> str:
+    m = report["meta"]
+    lines = [
+        f"<!-- generated by scripts/bench_lstm.py{' --quick' if m['quick'] else ''}; do not edit -->",
+        "",
+        f"Batch {m['batch']}, input {m['input_size']}, {m['layers']} layers, float32 on CPU, "
+        f"{m['threads']} torch thread(s), {m['repeats']} interleaved repeats per shape; "
+        f"torch {m['torch']}, {m['cpu_count']} CPU cores, load average {m['load_before']:.1f} → "
+        f"{m['load_after']:.1f} (shared machine). Ratios are medians over repeats of "
+        "(our time / `torch.nn.LSTM`'s time in the same repeat), wall-clock time first and "
+        "process CPU time in brackets; below 1 is faster than PyTorch.",
+        "",
+        "| T | hidden | `nn.LSTM` train step (ms) | autograd cell | hand-written BPTT "
+        "| `nn.LSTM` forward (ms) | autograd cell | hand-written BPTT |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    def cell(r, kind, v, bold=False):
+        s = f"{r[f'{kind}_{v}_ratio']:.2f}×"
+        return (f"**{s}**" if bold else s) + f" ({r[f'{kind}_{v}_cpu_ratio']:.2f}×)"
+    for r in report["timings"]:
+        lines.append(
+            f"| {r['T']} | {r['hidden']} | {r['train_torch_ms']:.1f} | {cell(r, 'train', 'autograd')} "
+            f"| {cell(r, 'train', 'manual', True)} | {r['forward_torch_ms']:.1f} "
+            f"| {cell(r, 'forward', 'autograd')} | {cell(r, 'forward', 'manual', True)} |"
+        )
+    rec = report["recording"]
+    lines += [
+        "",
+        f"Gate recording at T = {rec['T']}, hidden {rec['hidden']}: `lstm(x, return_gates=True)` takes "
+        f"{rec['gates_ms']:.1f} ms, {rec['ratio']:.2f}× the ordinary forward ({rec['plain_ms']:.1f} ms, no grad). "
+        "The ordinary call records nothing: its time is the hand-written column above.",
+    ]
+    mem = report["memory"]
+    lines += [
+        "",
+        f"Peak extra memory of one training step at T = {m['memory_T']} (hidden {m['memory_hidden']}; "
+        f"resident set size in a fresh process per variant, median of {m['memory_runs']}):",
+        "",
+        "| variant | peak training memory (MiB) | vs `nn.LSTM` |",
+        "|---|---:|---:|",
+    ]
+    for v in VARIANTS:
+        lines.append(f"| {LABELS[v]} | {mem[v]['median_MiB']:.1f} | "
+                     f"{mem[v]['median_MiB'] / mem['torch']['median_MiB']:.2f}× |")
+    return "\n".join(lines) + "\n"
+
+
+def figure(report: dict, path: Path) -> None:
+    from lstm_book import plots
+
+    colours = {"autograd": plots.PALETTE[1], "manual": plots.PALETTE[0]}
+    t_rows = [r for r in report["timings"] if r["hidden"] == report["meta"]["flagship_hidden"]]
+    t_rows.sort(key=lambda r: r["T"])
+    with plots.book_style():
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.4), layout="constrained", sharey=True)
+        ratios = [r[f"{k}_{v}_iqr"][j] for r in t_rows for k in ("train", "forward")
+                  for v in ("autograd", "manual") for j in (0, 1)]
+        for ax, kind, title in zip(axes, ("train", "forward"), ("training step", "forward (no grad)")):
+            Ts = [r["T"] for r in t_rows]
+            for v in ("autograd", "manual"):
+                ys = [r[f"{kind}_{v}_ratio"] for r in t_rows]
+                lo = [r[f"{kind}_{v}_iqr"][0] for r in t_rows]
+                hi = [r[f"{kind}_{v}_iqr"][1] for r in t_rows]
+                ax.plot(Ts, ys, marker="o", color=colours[v], label=LABELS[v])
+                ax.fill_between(Ts, lo, hi, color=colours[v], alpha=0.18, linewidth=0)
+            ax.axhline(1.0, color=plots.GREY, linestyle=":", linewidth=1.2, label="torch.nn.LSTM")
+            ax.set_xscale("log")
+            ax.set_xticks(Ts, [str(t) for t in Ts])
+            ax.minorticks_off()
+            ax.set_xlabel("sequence length $T$ (log scale)")
+            ax.set_title(title)
+        # log scale: a ratio of 2 looks as far from 1 as a ratio of 1/2, and 20× fits beside 1.1×
+        lo, hi = min(ratios + [1.0]) / 1.15, max(ratios + [1.0]) * 1.15
+        ticks = [t for t in (0.25, 0.5, 1, 1.5, 2, 3, 4, 8, 16, 32, 64) if lo <= t <= hi]
+        axes[0].set_yscale("log")
+        axes[0].set_ylim(lo, hi)
+        axes[0].set_yticks(ticks, [f"{t:g}×" for t in ticks])
+        axes[0].minorticks_off()
+        axes[0].set_ylabel("time / torch.nn.LSTM's time (log)")
+        axes[0].legend(loc="upper left", fontsize=9)
+    plots.save_figure(fig, path)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="small shapes and few repeats: a smoke test")
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "figures",
+                   help="folder for bench_lstm.md, bench_lstm.svg and bench_lstm.json (default docs/figures)")
+    p.add_argument("--repeats", type=positive_int, default=None, help="interleaved repeats per shape (default 15, quick 3)")
+    p.add_argument("--memory-runs", type=positive_int, default=None, help="subprocesses per variant (default 3, quick 1)")
+    p.add_argument("--threads", type=positive_int, default=1,
+                   help="torch.set_num_threads (default 1: each step's kernels are too small to gain from "
+                        "threads, and on a shared machine multi-threaded timings measure threads waiting "
+                        "for each other)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--memory-child", choices=VARIANTS, help=argparse.SUPPRESS)
+    p.add_argument("--memory-T", type=positive_int, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.out.exists() and not args.out.is_dir():
+        p.error(f"--out {args.out} exists and is not a directory")
+    threads = args.threads
+    torch.set_num_threads(threads)
+
+    if args.memory_child:
+        print(json.dumps(memory_child(args.memory_child, args.memory_T, args.quick, args.seed)))
+        return 0
+
+    t_sweep, h_sweep, memory_T = quick_plan() if args.quick else full_plan()
+    repeats = args.repeats or (3 if args.quick else 15)
+    memory_runs = args.memory_runs or (1 if args.quick else 3)
+    shapes = list(dict.fromkeys(t_sweep + h_sweep))  # the flagship shape appears in both sweeps: time it once
+    load_before = os.getloadavg()[0]
+    start = time.perf_counter()
+    timings = []
+    for shape in shapes:
+        r = time_shape(shape, repeats, args.seed)
+        timings.append(r)
+        print(f"T={r['T']:4d} H={r['hidden']:3d}  train: torch {r['train_torch_ms']:8.1f} ms  "
+              f"autograd {r['train_autograd_ratio']:.2f}x  manual {r['train_manual_ratio']:.2f}x   "
+              f"forward: torch {r['forward_torch_ms']:7.1f} ms  autograd {r['forward_autograd_ratio']:.2f}x  "
+              f"manual {r['forward_manual_ratio']:.2f}x   (CPU-time ratios: train {r['train_autograd_cpu_ratio']:.2f}x/"
+              f"{r['train_manual_cpu_ratio']:.2f}x, forward {r['forward_autograd_cpu_ratio']:.2f}x/"
+              f"{r['forward_manual_cpu_ratio']:.2f}x)", flush=True)
+    recording = time_recording(t_sweep[1] if len(t_sweep) > 1 else t_sweep[0], repeats, args.seed)
+    print(f"gate recording at T={recording['T']}: {recording['gates_ms']:.1f} ms vs ordinary forward "
+          f"{recording['plain_ms']:.1f} ms ({recording['ratio']:.2f}x)", flush=True)
+    memory = measure_memory(memory_T, memory_runs, args.quick, args.seed, threads)
+    for v in VARIANTS:
+        print(f"peak training memory at T={memory_T}: {LABELS[v]:24s} {memory[v]['median_MiB']:7.1f} MiB "
+              f"({memory[v]['median_MiB'] / memory['torch']['median_MiB']:.2f}x torch)")
+    flagship = t_sweep[0]
+    report = {
+        "meta": {
+            "quick": args.quick, "repeats": repeats, "threads": threads, "cpu_count": os.cpu_count(),
+            "torch": torch.__version__, "python": platform.python_version(), "seed": args.seed,
+            "batch": flagship.batch, "input_size": flagship.input_size, "layers": flagship.layers,
+            "flagship_hidden": flagship.hidden, "memory_T": memory_T, "memory_runs": memory_runs,
+            "memory_hidden": flagship.hidden,
+            "load_before": load_before, "load_after": os.getloadavg()[0],
+            "wall_seconds": time.perf_counter() - start,
+        },
+        "timings": timings,
+        "recording": recording,
+        "memory": memory,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.out / "bench_lstm.json", json.dumps(report, indent=2) + "\n")
+    atomic_write_text(args.out / "bench_lstm.md", markdown(report))
+    figure(report, args.out / "bench_lstm.svg")
+    print(f"wrote {args.out / 'bench_lstm.md'}, {args.out / 'bench_lstm.svg'}, {args.out / 'bench_lstm.json'} "
+          f"in {report['meta']['wall_seconds']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

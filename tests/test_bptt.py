@@ -1,0 +1,245 @@
+"""The hand-written backward pass (lstm_book.bptt) computes exactly the gradients autograd and torch do."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from lstm_book import LSTM
+from lstm_book.bptt import LSTMLayerFunction, lstm_layer
+
+DT = torch.float64
+TOL = 1e-10
+
+
+def _layer_inputs(T=5, B=3, I=4, H=3, bias=True, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    def r(*shape):
+        return (torch.rand(*shape, generator=g, dtype=DT) * 2 - 1).requires_grad_()
+    x, h_0, c_0 = r(T, B, I), r(B, H), r(B, H)
+    w_ih, w_hh = r(4 * H, I), r(4 * H, H)
+    b_ih, b_hh = (r(4 * H), r(4 * H)) if bias else (None, None)
+    return x, h_0, c_0, w_ih, w_hh, b_ih, b_hh
+
+
+# --8<-- [start:gradcheck]
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+def test_gradcheck_layer_function_float64(reverse, bias):
+    """Finite differences agree with the hand-written backward for every input, through all three outputs."""
+    inputs = _layer_inputs(bias=bias, seed=int(reverse) + 2 * int(bias))
+    assert torch.autograd.gradcheck(
+        lambda *a: LSTMLayerFunction.apply(*a, reverse), inputs, eps=1e-6, atol=1e-7, rtol=1e-5
+    )
+# --8<-- [end:gradcheck]
+
+
+def _loss(output, h_n, c_n, kind, weights):
+    """A loss that reaches the LSTM through the output, h_n, c_n or all three (random weights, so no symmetry)."""
+    w_out, w_h, w_c = weights
+    terms = {
+        "output": (output * w_out).sum(),
+        "h_n": (h_n * w_h).sum(),
+        "c_n": (c_n * w_c).sum() + (c_n**2).sum(),
+    }
+    return sum(terms.values()) if kind == "all" else terms[kind]
+
+
+def _configs(n=40, seed=1234):
+    """A seeded sweep over the configurations of the twin tests, plus the loss route."""
+    rnd = random.Random(seed)
+    out = []
+    for k in range(n):
+        out.append(dict(
+            num_layers=1 + k % 3,
+            bidirectional=rnd.random() < 0.5,
+            batch_first=rnd.random() < 0.5,
+            bias=rnd.random() < 0.75,
+            given_state=rnd.random() < 0.5,
+            batched=rnd.random() < 0.8,
+            loss=rnd.choice(["output", "h_n", "c_n", "all"]),
+            T=rnd.randint(1, 6), B=rnd.randint(1, 3), I=rnd.randint(1, 4), H=rnd.randint(1, 4),
+        ))
+    return out
+
+
+def _run_and_grads(model, x, state, loss_kind, weights):
+    x = x.detach().clone().requires_grad_()
+    state = None if state is None else tuple(s.detach().clone().requires_grad_() for s in state)
+    model.zero_grad(set_to_none=True)
+    output, (h_n, c_n) = model(x, state)
+    _loss(output, h_n, c_n, loss_kind, weights).backward()
+    grads = {"x": x.grad}
+    if state is not None:
+        grads["h_0"], grads["c_0"] = state[0].grad, state[1].grad
+    grads.update({name: p.grad for name, p in model.named_parameters()})
+    return (output.detach(), h_n.detach(), c_n.detach()), grads
+
+
+@pytest.mark.parametrize("cfg", _configs(), ids=lambda c: "L{num_layers}-bi{bidirectional:d}-bf{batch_first:d}-b{bias:d}-s{given_state:d}-batched{batched:d}-{loss}".format(**c))
+def test_manual_backward_matches_autograd_and_torch(cfg):
+    """Outputs and gradients w.r.t. input, initial state and every parameter agree to 1e-10 in float64
+    (and the forward values of the two paths of lstm_book.LSTM are bit-identical)."""
+    torch.manual_seed(hash(tuple(cfg.items())) % 2**31)
+    kw = dict(num_layers=cfg["num_layers"], bias=cfg["bias"], batch_first=cfg["batch_first"],
+              bidirectional=cfg["bidirectional"])
+    ref = torch.nn.LSTM(cfg["I"], cfg["H"], **kw).to(DT)
+    manual = LSTM(cfg["I"], cfg["H"], **kw, backward="manual").to(DT)
+    autograd = LSTM(cfg["I"], cfg["H"], **kw, backward="autograd").to(DT)
+    manual.load_state_dict(ref.state_dict())
+    autograd.load_state_dict(ref.state_dict())
+
+    T, B, H = cfg["T"], cfg["B"], cfg["H"]
+    D, L = (2 if cfg["bidirectional"] else 1), cfg["num_layers"]
+    if cfg["batched"]:
+        x = torch.randn((B, T, cfg["I"]) if cfg["batch_first"] else (T, B, cfg["I"]), dtype=DT)
+        state_shape = (L * D, B, H)
+    else:
+        x = torch.randn(T, cfg["I"], dtype=DT)
+        state_shape = (L * D, H)
+    state = (torch.randn(state_shape, dtype=DT), torch.randn(state_shape, dtype=DT)) if cfg["given_state"] else None
+    with torch.no_grad():
+        out_shape = ref(x, state)[0].shape
+    weights = (torch.randn(out_shape, dtype=DT), torch.randn(state_shape, dtype=DT), torch.randn(state_shape, dtype=DT))
+
+    results = {name: _run_and_grads(m, x, state, cfg["loss"], weights)
+               for name, m in (("torch", ref), ("manual", manual), ("autograd", autograd))}
+    ref_vals, ref_grads = results["torch"]
+    for name in ("manual", "autograd"):
+        vals, grads = results[name]
+        for a, b in zip(vals, ref_vals):
+            assert (a - b).abs().max().item() <= TOL, f"{name}: forward differs from torch.nn.LSTM"
+        assert grads.keys() == ref_grads.keys()
+        for key, g in grads.items():
+            assert g is not None and ref_grads[key] is not None, f"{name}: no gradient for {key}"
+            err = (g - ref_grads[key]).abs().max().item()
+            assert err <= TOL, f"{name}: gradient of {key} differs from torch.nn.LSTM by {err:.3g}"
+    # the forward arithmetic is lstm_step's, operation for operation: bit-identical values
+    for a, b in zip(results["manual"][0], results["autograd"][0]):
+        assert torch.equal(a, b), "manual forward is not bit-identical to the autograd cell's"
+    # the loss reaches every parameter, so at least one gradient entry must be non-zero
+    assert any(g.abs().max() > 0 for g in results["manual"][1].values())
+
+
+def test_dropout_between_layers_trains_the_same_on_both_paths():
+    """In training mode with dropout, the same RNG seed gives the same masks, outputs and gradients."""
+    torch.manual_seed(0)
+    manual = LSTM(3, 4, num_layers=3, dropout=0.5, bidirectional=True, backward="manual").to(DT).train()
+    autograd = LSTM(3, 4, num_layers=3, dropout=0.5, bidirectional=True, backward="autograd").to(DT).train()
+    autograd.load_state_dict(manual.state_dict())
+    x = torch.randn(6, 2, 3, dtype=DT)
+    grads = []
+    for model in (manual, autograd):
+        torch.manual_seed(42)
+        output, (h_n, _) = model(x)
+        (output.square().sum() + h_n.sum()).backward()
+        grads.append((output.detach(), {n: p.grad for n, p in model.named_parameters()}))
+    (out_m, g_m), (out_a, g_a) = grads
+    assert (out_m - out_a).abs().max() <= TOL
+    for name in g_m:
+        assert (g_m[name] - g_a[name]).abs().max() <= TOL, name
+    # dropout really acted: the same model without dropout gives a different output
+    torch.manual_seed(42)
+    assert (manual.eval()(x)[0] - out_m).abs().max() > 1e-3
+    # and the gradient flows to the first layer through the dropped-out activations
+    assert g_m["weight_ih_l0"].abs().max() > 0
+
+
+def test_return_gates_uses_differentiable_autograd_records():
+    """Recording still works on the manual model, and the recorded c and h are part of the graph."""
+    torch.manual_seed(1)
+    model = LSTM(3, 4, num_layers=2, backward="manual").to(DT)
+    x = torch.randn(5, 2, 3, dtype=DT)
+    output, (h_n, c_n), gates = model(x, return_gates=True)
+    plain_output, (plain_h_n, _) = model(x)
+    assert (output - plain_output).abs().max() <= TOL
+    assert (gates["h"][-1] - plain_output).abs().max() <= TOL  # the last layer's recorded h is the output
+    assert gates["c"].requires_grad and gates["h"].requires_grad
+    gates["c"][0, 2].sum().backward()  # a loss on one recorded cell state of layer 0
+    assert model.weight_hh_l0.grad.abs().max() > 0
+    g1 = model.weight_ih_l1.grad  # layer 1 cannot influence layer 0's cell state
+    assert g1 is None or g1.abs().max() == 0
+
+
+def test_no_grad_forward_keeps_no_graph_and_matches():
+    torch.manual_seed(2)
+    model = LSTM(3, 5, num_layers=2, bidirectional=True).to(DT)
+    x = torch.randn(4, 2, 3, dtype=DT)
+    with torch.no_grad():
+        output, (h_n, c_n) = model(x)
+    assert output.grad_fn is None and h_n.grad_fn is None
+    with_graph = model(x)[0]
+    assert with_graph.grad_fn is not None
+    assert (with_graph.detach() - output).abs().max() <= TOL
+
+
+def test_second_derivative_raises_a_clear_error():
+    inputs = _layer_inputs(seed=3)
+    output, h_n, c_n = lstm_layer(*inputs)
+    with pytest.raises(RuntimeError, match="second derivatives are not supported.*backward='autograd'"):
+        torch.autograd.grad(output.sum(), inputs[3], create_graph=True)
+    # the autograd path does support them
+    model = LSTM(4, 3, backward="autograd").to(DT)
+    (g,) = torch.autograd.grad(model(inputs[0].detach())[0].square().sum(), model.weight_hh_l0, create_graph=True)
+    g.sum().backward()
+    assert model.weight_hh_l0.grad.abs().max() > 0
+
+
+def test_backward_twice_with_retain_graph_gives_the_same_gradients():
+    """The backward pass must not overwrite what the forward pass saved."""
+    inputs = _layer_inputs(seed=4)
+    output, h_n, c_n = lstm_layer(*inputs, reverse=True)
+    loss = output.sum() + (c_n**2).sum()
+    first = torch.autograd.grad(loss, inputs, retain_graph=True)
+    second = torch.autograd.grad(loss, inputs)
+    for a, b in zip(first, second):
+        assert torch.equal(a, b)
+
+
+def test_modifying_the_output_in_place_is_caught():
+    """The output is saved for the backward pass (it holds every h_{t-1}), as torch.nn.LSTM's float32
+    CPU path saves its own; autograd must notice a change instead of computing wrong gradients."""
+    inputs = _layer_inputs(seed=5)
+    output, h_n, c_n = lstm_layer(*inputs)
+    h_n.mul_(2)  # h_n and c_n are separate tensors: changing them is harmless
+    output.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        output.sum().backward()
+
+
+def test_frozen_weights_and_input_without_grad():
+    """Only the inputs that ask for a gradient get one (ctx.needs_input_grad is respected)."""
+    x, h_0, c_0, w_ih, w_hh, b_ih, b_hh = _layer_inputs(seed=6)
+    x, w_ih = x.detach(), w_ih.detach()
+    output, _, _ = lstm_layer(x, h_0, c_0, w_ih, w_hh, b_ih, b_hh)
+    g = torch.autograd.grad(output.sum(), (h_0, w_hh, b_ih), allow_unused=True)
+    assert all(t is not None and t.abs().max() > 0 for t in g)
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="backward must be 'manual' or 'autograd'"):
+        LSTM(3, 4, backward="fast")
+    x, h_0, c_0, w_ih, w_hh, b_ih, _ = _layer_inputs()
+    with pytest.raises(ValueError, match="both bias_ih and bias_hh"):
+        lstm_layer(x, h_0, c_0, w_ih, w_hh, b_ih, None)
+    with pytest.raises(ValueError, match=r"expected x \(T, B, I\)"):
+        lstm_layer(x[0], h_0, c_0, w_ih, w_hh)
+
+
+def test_float32_manual_matches_autograd_closely():
+    """The default dtype path (what training uses) agrees with the autograd cell to float32 precision."""
+    torch.manual_seed(7)
+    manual = LSTM(8, 16, num_layers=2, batch_first=True)
+    autograd = LSTM(8, 16, num_layers=2, batch_first=True, backward="autograd")
+    autograd.load_state_dict(manual.state_dict())
+    x = torch.randn(4, 30, 8)
+    for m in (manual, autograd):
+        out, (h_n, c_n) = m(x)
+        (out.square().mean() + c_n.sum()).backward()
+    for (name, p), q in zip(manual.named_parameters(), autograd.parameters()):
+        assert torch.allclose(p.grad, q.grad, rtol=1e-4, atol=1e-5), name
+    # the two biases get equal gradients, but in separate tensors (an in-place clip of one must not change the other)
+    assert torch.equal(manual.bias_ih_l0.grad, manual.bias_hh_l0.grad)
+    assert manual.bias_ih_l0.grad.data_ptr() != manual.bias_hh_l0.grad.data_ptr()
