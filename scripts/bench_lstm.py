@@ -44,7 +44,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +52,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
+
+from lstm_book.files import atomic_write_text  # noqa: E402
 
 VARIANTS = ("torch", "autograd", "manual")
 LABELS = {"torch": "torch.nn.LSTM", "autograd": "ours, autograd cell", "manual": "ours, hand-written BPTT"}
@@ -217,19 +218,6 @@ def measure_memory(T: int, runs: int, quick: bool, seed: int, threads: int) -> d
 
 
 # ----- outputs ---------------------------------------------------------------------------------
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def markdown(report: dict) -> str:
     m = report["meta"]
     lines = [

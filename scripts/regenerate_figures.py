@@ -37,15 +37,13 @@ import torch  # noqa: E402
 
 from lstm_book import Seq2Seq, SequenceClassifier, count_parameters, lstm_parameter_formula  # noqa: E402
 from lstm_book import plots, probes, training  # noqa: E402
+from lstm_book.files import atomic_write_text  # noqa: E402
 from lstm_book.models import exact_match  # noqa: E402
 from lstm_book.tasks import (  # noqa: E402
     BOS, DIGIT_OFFSET, DIGIT_VOCAB_SIZE, EOS, PAD, TEMPORAL_ORDER_SYMBOLS, TEMPORAL_ORDER_VOCAB_SIZE,
     decode_temporal_order, digit_reversal, temporal_order,
 )
 
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 class UserError(Exception):
     """A mistake in the command line or the environment: reported in one line, exit status 2."""
@@ -54,20 +52,6 @@ class UserError(Exception):
 # ----------------------------------------------------------------------------------------------
 # Output helpers: atomic writes, sidecars, fragments
 # ----------------------------------------------------------------------------------------------
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the file normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def git_commit() -> str:

@@ -1,6 +1,5 @@
 """docs/notebooks/train_your_own.py runs clean as a notebook (jupytext → nbclient), on a tiny budget."""
 
-import os
 from pathlib import Path
 
 import pytest

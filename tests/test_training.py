@@ -1,7 +1,5 @@
 """The training loop: seeded, resumable after an interruption, checkpoints safe to load."""
 
-from pathlib import Path
-
 import pytest
 import torch
 
