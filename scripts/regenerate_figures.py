@@ -55,9 +55,14 @@ class UserError(Exception):
 
 
 def git_commit() -> str:
+    """HEAD's hash, with ``+dirty`` when the code that makes the figures differs from HEAD."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() if out.returncode == 0 else "unknown"
+        if out.returncode != 0:
+            return "unknown"
+        code = ["lstm_book", "scripts", "pyproject.toml", "requirements.txt"]
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", *code], cwd=ROOT, timeout=10).returncode
+        return out.stdout.strip() + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
