@@ -283,18 +283,29 @@ class LSTM(_Recurrent):
         output, h_n, c_n = lstm_layer(x, state[0], state[1], *self.weights(layer, direction), reverse=direction == 1)
         return output, (h_n, c_n), []
 
+    def trace(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None):
+        """Forward pass that keeps every step's tensors: ``(output, (h_n, c_n), steps)``.
+
+        ``steps[k][t]`` is ``(i_t, f_t, g_t, o_t, c_t, h_t)`` (the order of ``GATE_NAMES``) for
+        ``layer · D + direction`` ``k`` at input position ``t``, each ``(B, H)`` (``B = 1`` for
+        unbatched input). They are the autograd graph's own tensors (the readable cell runs), so
+        ``torch.autograd.grad(loss, c_t)`` gives ``∂L/∂c_t`` through every path.
+        """
+        output, finals, steps, _ = self._run(x, state, record=True)
+        return output, finals, steps
+
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None, return_gates: bool = False):
-        output, (h_n, c_n), records, batched = self._run(x, state, return_gates)
         if not return_gates:
-            return output, (h_n, c_n)
-        # records[k][t] = (i, f, g, o, c, h) for layer·D + direction k at input position t
+            output, finals, _, _ = self._run(x, state, record=False)
+            return output, finals
+        output, finals, steps = self.trace(x, state)
         gates = {
-            name: torch.stack([torch.stack([r[j] for r in rec]) for rec in records])
+            name: torch.stack([torch.stack([step[j] for step in per_k]) for per_k in steps])
             for j, name in enumerate(GATE_NAMES)
         }
-        if not batched:
+        if x.dim() == 2:  # unbatched input
             gates = {name: g.squeeze(2) for name, g in gates.items()}
-        return output, (h_n, c_n), gates
+        return output, finals, gates
 
 
 class RNN(_Recurrent):

@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .layers import GATE_NAMES
+
 
 def rnn_jacobian_norms(rho: float, hidden_size: int = 64, steps: int = 100, input_scale: float = 0.5,
                        seed: int = 0) -> tuple[Tensor, Tensor]:
@@ -78,40 +80,22 @@ def input_gradient_norms(model, tokens: Tensor, labels: Tensor) -> Tensor:
 
 # --8<-- [start:unroll]
 def unroll_lstm(model, embedded: Tensor) -> tuple[Tensor, list[list[Tensor]]]:
-    """Re-run a unidirectional LSTM :class:`SequenceClassifier` step by step with ``lstm_step``.
+    """Run a unidirectional LSTM :class:`SequenceClassifier` step by step, keeping every cell state.
 
-    Uses the model's own parameters (``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
-    ``bias_hh_l{k}``) and keeps every cell state, so gradients with respect to each c_t can be taken.
+    :meth:`lstm_book.LSTM.trace` runs the readable cell (``lstm_step``) and returns each step's
+    tensors, which are nodes of the autograd graph, so gradients with respect to each c_t can be taken.
 
     Args:
         embedded: ``(B, T, E)`` embedded inputs.
     Returns:
         ``logits (B, K)`` — equal to ``model.classify(embedded)`` — and ``cells[layer][t]``, each ``(B, H)``.
     """
-    from .cell import lstm_step
-
-    rnn = model.rnn
-    if getattr(rnn, "num_directions", 1) != 1 or getattr(rnn, "bidirectional", False):
+    if model.rnn.bidirectional:
         raise ValueError("unroll_lstm: only unidirectional LSTMs are supported")
-    x = embedded.transpose(0, 1)  # (T, B, E): time-major
-    T, B = x.shape[0], x.shape[1]
-    cells: list[list[Tensor]] = []
-    for layer in range(rnn.num_layers):
-        w_ih = getattr(rnn, f"weight_ih_l{layer}")
-        w_hh = getattr(rnn, f"weight_hh_l{layer}")
-        bias = getattr(rnn, f"bias_ih_l{layer}") + getattr(rnn, f"bias_hh_l{layer}")
-        xw = F.linear(x, w_ih, bias)  # (T, B, 4H): the input half of every step
-        h = x.new_zeros(B, rnn.hidden_size)
-        c = x.new_zeros(B, rnn.hidden_size)
-        hs, cs = [], []
-        for t in range(T):
-            h, c, _ = lstm_step(xw[t], h, c, w_hh)
-            hs.append(h)
-            cs.append(c)
-        cells.append(cs)
-        x = torch.stack(hs)  # the next layer's input (no dropout: eval mode)
-    logits = model.head(x[-1])
-    return logits, cells
+    _, (h_n, _), steps = model.rnn.trace(embedded)
+    c_index = GATE_NAMES.index("c")
+    cells = [[step[c_index] for step in layer] for layer in steps]
+    return model.head(h_n[-1]), cells
 # --8<-- [end:unroll]
 
 
