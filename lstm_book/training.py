@@ -128,15 +128,15 @@ def classification_loss(model: nn.Module, tokens: Tensor, labels: Tensor) -> tup
     return loss, int((logits.argmax(dim=1) == labels).sum()), labels.shape[0]
 
 
-def seq2seq_loss(model: nn.Module, src: Tensor, tgt: Tensor, pad_id: int = 0, bos_id: int = 1) -> tuple[Tensor, int, int]:
-    """Teacher-forced token cross-entropy of a Seq2Seq model, ignoring padding; counts correct tokens.
+def seq2seq_loss(model: nn.Module, src: Tensor, tgt: Tensor) -> tuple[Tensor, int, int]:
+    """Teacher-forced token cross-entropy of a :class:`lstm_book.Seq2Seq`, ignoring padding; counts correct tokens.
 
-    ``tgt`` is ``(B, T)`` (targets ending in EOS, right-padded); the decoder input is ``[BOS, tgt[:-1]]``.
+    ``tgt`` is ``(B, T)`` (targets ending in EOS, right-padded); the decoder input is
+    ``model.shift_right(tgt)``, and padding is the model's own ``pad_id``.
     """
-    tgt_in = torch.cat([torch.full_like(tgt[:, :1], bos_id), tgt[:, :-1]], dim=1)
-    logits = model(src, tgt_in)
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=pad_id)
-    mask = tgt != pad_id
+    logits = model(src, model.shift_right(tgt))
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt.reshape(-1), ignore_index=model.pad_id)
+    mask = tgt != model.pad_id
     return loss, int(((logits.argmax(-1) == tgt) & mask).sum()), int(mask.sum())
 
 
