@@ -330,18 +330,32 @@ def gate_position_stats(stats: Mapping[str, Mapping[str, float]]) -> Figure:
     Args:
         stats: bar-group label (e.g. "L1 f") → {"informative": mean, "distractor": mean}.
     """
-    labels = list(stats)
-    x = np.arange(len(labels))
+    return gate_position_panels({"": stats})
+
+
+def gate_position_panels(panels: Mapping[str, Mapping[str, Mapping[str, float]]]) -> Figure:
+    """:func:`gate_position_stats` for several models side by side (e.g. trained at T = 100 and T = 500).
+
+    Args:
+        panels: panel title → the ``stats`` of :func:`gate_position_stats`.
+    """
+    n = len(panels)
     with book_style():
-        fig, ax = _new_figure(height=3.4)
-        ax.bar(x - 0.2, [stats[k]["informative"] for k in labels], width=0.4, color=BLUE, label="at X/Y positions")
-        ax.bar(x + 0.2, [stats[k]["distractor"] for k in labels], width=0.4, color=ORANGE, label="at distractors")
-        ax.set_xticks(x, labels)
-        ax.set_ylim(0, 1)
-        ax.set_ylabel("mean gate value")
-        ax.set_xlabel("gate and layer")
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=9, ncols=2)
-        ax.grid(axis="x", visible=False)
+        fig, axes = _new_figure(1, n, height=3.4, width=5.6 if n == 1 else 3.6 * n, sharey=True)
+        axes = np.atleast_1d(axes)
+        for ax, (title, stats) in zip(axes, panels.items()):
+            labels = list(stats)
+            x = np.arange(len(labels))
+            ax.bar(x - 0.2, [stats[k]["informative"] for k in labels], width=0.4, color=BLUE, label="at X/Y positions")
+            ax.bar(x + 0.2, [stats[k]["distractor"] for k in labels], width=0.4, color=ORANGE, label="at distractors")
+            ax.set_xticks(x, labels)
+            ax.set_ylim(0, 1)
+            ax.set_xlabel("gate and layer")
+            ax.grid(axis="x", visible=False)
+            if title:
+                ax.set_title(title, fontsize=11)
+        axes[0].set_ylabel("mean gate value")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", fontsize=9, ncols=2)
     return fig
 
 
@@ -397,3 +411,77 @@ def seq2seq_curve(history: Mapping[str, Sequence[float]]) -> Figure:
         lines2 = ax2.get_legend_handles_labels()
         _legend_below(ax, ncols=1, handles=lines[0] + lines2[0], labels=lines[1] + lines2[1])
     return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 3: the long-lag frontier
+# ----------------------------------------------------------------------------------------------
+
+
+def frontier(lengths: Sequence[int], series: Mapping[str, Mapping], sequences_unit: int = 1000) -> Figure:
+    """How far each initialisation gets: seeds solved (top) and sequences needed to solve (bottom) vs T.
+
+    Args:
+        lengths: the sequence lengths T (x axis, log scale).
+        series: label → ``{"colour": str, "solved": [fraction of seeds solved or None (not run), per T],
+            "sequences": [[sequences each solved seed needed], per T]}``.
+        sequences_unit: the bottom panel counts sequences in this unit (thousands by default).
+    """
+    with book_style():
+        fig, (top, bottom) = _new_figure(2, 1, height=6.2, sharex=True)
+        offsets = np.linspace(-0.03, 0.03, max(1, len(series)))
+        for offset, (label, s) in zip(offsets, series.items()):
+            x = np.asarray(lengths, dtype=float) * 10 ** offset  # a small dodge so equal points stay visible
+            solved = np.array([np.nan if v is None else 100 * v for v in s["solved"]])
+            top.plot(x, solved, marker="o", color=s["colour"], label=label)
+            medians = []
+            for xi, seqs in zip(x, s["sequences"]):
+                if seqs:
+                    bottom.scatter([xi] * len(seqs), np.asarray(seqs) / sequences_unit, color=s["colour"], s=18,
+                                   alpha=0.7, linewidths=0)
+                medians.append(np.median(seqs) / sequences_unit if seqs else np.nan)
+            bottom.plot(x, medians, color=s["colour"], linewidth=1.2)
+        top.set_ylim(-5, 105)
+        top.set_ylabel("seeds solved (%)")
+        bottom.set_ylabel(f"sequences to solve (×{sequences_unit:,})" if sequences_unit != 1 else "sequences to solve")
+        bottom.set_ylim(bottom=0)
+        bottom.set_xscale("log")
+        bottom.set_xticks(list(lengths), [str(t) for t in lengths])
+        bottom.minorticks_off()
+        bottom.set_xlabel("sequence length $T$ (log scale)")
+        _legend_below(bottom, ncols=2, handles=top.get_legend_handles_labels()[0],
+                      labels=top.get_legend_handles_labels()[1])
+    return fig
+
+
+def forget_timescales(panels: Mapping[str, Mapping[str, tuple[str, np.ndarray]]], horizon: float | None = None) -> Figure:
+    """Distribution of the forget gate's memory time scale τ = 1 / (1 − f), one panel per model.
+
+    A gate held at f keeps a fraction f^k of the cell state after k steps, about e^(−k/τ): τ is the
+    number of steps a unit remembers. Values are histogrammed on a log axis (τ = 1: f = 0; τ = 100: f = 0.99).
+
+    Args:
+        panels: panel title → {line label: (colour, f values of any shape)}.
+        horizon: a time scale to mark (e.g. the sequence length), dashed.
+    """
+    n = len(panels)
+    bins = np.logspace(0, 5, 61)
+    with book_style():
+        fig, axes = _new_figure(n, 1, height=2.4 * n + 0.8, sharex=True)
+        axes = np.atleast_1d(axes)
+        for ax, (title, lines) in zip(axes, panels.items()):
+            for label, (colour, f) in lines.items():
+                f = np.asarray(f, dtype=np.float64).ravel()
+                tau = np.clip(1.0 / np.maximum(1.0 - f, 1e-12), bins[0], bins[-1] * 0.999)
+                weights = np.full(tau.shape, 100.0 / max(1, tau.size))
+                ax.hist(tau, bins=bins, weights=weights, histtype="step", color=colour, linewidth=1.5, label=label)
+            if horizon is not None:
+                ax.axvline(horizon, color=GREY, linestyle="--", linewidth=1.0)
+            ax.set_xscale("log")
+            ax.set_title(title, fontsize=11)
+            ax.set_ylabel("% of values")
+            ax.legend(loc="best", fontsize=8)
+        axes[-1].set_xlabel(r"memory time scale $\tau = 1/(1-f_t)$ in steps (log scale"
+                            + (f"; dashed: T = {horizon:g})" if horizon is not None else ")"))
+    return fig
+

@@ -79,7 +79,8 @@ class History:
 class TrainConfig:
     """How to train: Adam with learning rate ``lr``, mini-batches of ``batch_size`` sequences,
     ``epochs`` passes over the training set, gradients clipped to global norm ``clip`` (None: no clipping).
-    ``stop_at``: stop early once test accuracy reaches this value (None: always run every epoch)."""
+    ``stop_at``: stop early once test accuracy reaches this value (None: always run every epoch).
+    ``keep_snapshots``: also keep the weights after every epoch in the checkpoint (see :func:`snapshots`)."""
 
     epochs: int = 5
     batch_size: int = 64
@@ -87,6 +88,7 @@ class TrainConfig:
     clip: float | None = 1.0
     seed: int = 0
     stop_at: float | None = None
+    keep_snapshots: bool = False
 
 
 def config_hash(config: Mapping) -> str:
@@ -169,6 +171,16 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
+def snapshots(path: str | os.PathLike) -> list[dict[str, Tensor]]:
+    """The model's weights after each epoch (element ``k`` is after epoch ``k + 1``) from a checkpoint
+    written by :func:`fit` with ``keep_snapshots=True``; the weights before training are the seeded
+    initial ones, so they are rebuilt, not stored."""
+    state = load_checkpoint(path)
+    if "snapshots" not in state:
+        raise ValueError(f"{path} holds no per-epoch snapshots: train with TrainConfig(keep_snapshots=True)")
+    return state["snapshots"]
+
+
 # ----------------------------------------------------------------------------------------------
 # The loop
 # ----------------------------------------------------------------------------------------------
@@ -205,12 +217,16 @@ def fit(
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     shuffle = torch.Generator().manual_seed(config.seed)
     history = History()
+    kept: list[dict[str, Tensor]] = []
+    if config.keep_snapshots and checkpoint is None:
+        raise ValueError("fit: keep_snapshots=True needs a checkpoint file to keep them in")
     if checkpoint is not None and Path(checkpoint).exists():
         state = load_checkpoint(checkpoint)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         shuffle.set_state(state["shuffle"])
         history = History.from_dict(state["history"])
+        kept = state.get("snapshots", [])
         if state.get("complete"):
             model.eval()
             return history
@@ -247,13 +263,13 @@ def fit(
                             acc=f"{correct / counted:.3f}", test=f"{test_acc:.3f}")
             finished = epoch == config.epochs or (config.stop_at is not None and test_acc >= config.stop_at)
             if checkpoint is not None:
-                save_checkpoint(checkpoint, {
-                    "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-                    "optimizer": optimizer.state_dict(),
-                    "shuffle": shuffle.get_state(),
-                    "history": history.to_dict(),
-                    "complete": finished,
-                })
+                weights = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                state = {"model": weights, "optimizer": optimizer.state_dict(), "shuffle": shuffle.get_state(),
+                         "history": history.to_dict(), "complete": finished}
+                if config.keep_snapshots:
+                    kept.append(weights)
+                    state["snapshots"] = kept
+                save_checkpoint(checkpoint, state)
             if finished:
                 break
     finally:

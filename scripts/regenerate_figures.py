@@ -4,6 +4,7 @@
     python scripts/regenerate_figures.py            # everything, full budget (about 15 min on 2 CPU cores)
     python scripts/regenerate_figures.py --quick    # everything on a tiny budget (tests, previews)
     python scripts/regenerate_figures.py --only part1 flagship --out /tmp/figs
+    python scripts/regenerate_figures.py --only frontier claims   # the long-lag frontier (about 30 min)
 
 Each training run is cached under ``<out>/.cache/`` by a hash of its configuration: re-running loads
 finished runs, and a killed run (Ctrl-C) resumes from its last finished epoch. ``--force`` retrains.
@@ -19,6 +20,7 @@ import argparse
 import json
 import os
 import platform
+import queue
 import subprocess
 import sys
 import tempfile
@@ -41,7 +43,7 @@ from lstm_book.files import atomic_write_text  # noqa: E402
 from lstm_book.models import exact_match  # noqa: E402
 from lstm_book.tasks import (  # noqa: E402
     BOS, DIGIT_OFFSET, DIGIT_VOCAB_SIZE, EOS, PAD, TEMPORAL_ORDER_SYMBOLS, TEMPORAL_ORDER_VOCAB_SIZE,
-    decode_temporal_order, digit_reversal, temporal_order,
+    decode_temporal_order, digit_reversal, temporal_order, temporal_order_windows,
 )
 
 
@@ -84,7 +86,7 @@ class Context:
         self.started = time.time()
         self.commit = git_commit()
         self.jobs: int = args.jobs
-        self.trained_any = False  # did this invocation train anything (or only redraw from the cache)?
+        self.trained: set[str] = set()  # the runs this invocation trained (the others came from the cache)
         self.forced: set[Path] = set()  # checkpoints already deleted by --force in this invocation
 
     def figure(self, name: str, fig, config: dict, seconds: float | None = None) -> Path:
@@ -187,13 +189,17 @@ class RunSpec:
     hidden_size: int = 64
     num_layers: int = 2
     stop_at: float | None = None
+    snapshots: bool = False  # keep the weights after every epoch (for probes during training)
 
     def config(self) -> dict:
-        return {**asdict(self), "task": "temporal_order_6a", "optimizer": "adam", "cache_version": CACHE_VERSION}
+        config = {**asdict(self), "task": "temporal_order_6a", "optimizer": "adam", "cache_version": CACHE_VERSION}
+        if not self.snapshots:
+            del config["snapshots"]  # so runs made before the field existed keep their cache entries
+        return config
 
 
 def build_classifier(spec: RunSpec) -> SequenceClassifier:
-    """The model of a run, with initial weights fixed by ``spec.seed``."""
+    """The model of a run, with initial weights fixed by ``spec.seed`` (the weights "at epoch 0")."""
     with training.seeded(spec.seed):
         if spec.cell == "lstm":
             if spec.init == "chrono":
@@ -213,6 +219,11 @@ def checkpoint_path(ctx: Context, spec: RunSpec) -> Path:
     return ctx.cache / f"{spec.name}-{training.config_hash(spec.config())}.pt"
 
 
+def is_complete(path: Path) -> bool:
+    """Is there a finished run in this checkpoint file?"""
+    return path.exists() and bool(training.load_checkpoint(path).get("complete"))
+
+
 def forget_if_forced(ctx: Context, path: Path) -> None:
     """With --force, delete a cached run once per invocation (so it is retrained, then reused)."""
     if ctx.force and path not in ctx.forced and path.exists():
@@ -230,7 +241,7 @@ def fit_spec(spec: RunSpec, path: Path, device: torch.device, progress: bool, po
         return training.evaluate(m, test.tokens, test.labels)
 
     config = training.TrainConfig(epochs=spec.epochs, batch_size=spec.batch_size, lr=spec.lr, clip=spec.clip,
-                                  seed=spec.seed, stop_at=spec.stop_at)
+                                  seed=spec.seed, stop_at=spec.stop_at, keep_snapshots=spec.snapshots)
     history = training.fit(model, (train.tokens, train.labels), evaluate, config, checkpoint=path,
                            progress=progress, desc=spec.name, device=device, position=position)
     return history, model
@@ -251,35 +262,70 @@ def run_cost(spec: RunSpec) -> float:
     return spec.seq_len * spec.n_train * spec.epochs * (4 if spec.cell == "lstm" else 1)
 
 
-def prefetch(ctx: Context, specs: list[RunSpec]) -> None:
-    """Train the runs that are not cached yet in ``--jobs`` worker processes, longest first.
+FollowUp = Callable[[RunSpec, training.History], list[RunSpec]]
 
-    Every run is independent and seeded, so the results are those of training them one by one; the
-    targets then load them from the cache.
+
+def prefetch(ctx: Context, specs: list[RunSpec], follow_up: FollowUp | None = None) -> None:
+    """Train the runs that are not cached yet in ``--jobs`` worker processes, most expensive first.
+
+    ``follow_up(spec, history)`` names the runs that a finished run unlocks (the frontier's next
+    length); they join the queue as soon as it finishes. Every run is independent and seeded, so the
+    results are those of training them one by one, in any order; the targets then load them from the cache.
     """
-    unique = {s.name: s for s in specs}
-    todo = []
-    for spec in unique.values():
+    follow_up = follow_up or (lambda spec, history: [])
+    seen: set[str] = set()
+    todo: list[RunSpec] = []
+
+    def consider(spec: RunSpec) -> None:
+        if spec.name in seen:
+            return
+        seen.add(spec.name)
         path = checkpoint_path(ctx, spec)
         forget_if_forced(ctx, path)
-        if not (path.exists() and training.load_checkpoint(path).get("complete")):
+        state = training.load_checkpoint(path) if path.exists() else None
+        if state is not None and state.get("complete"):
+            for unlocked in follow_up(spec, training.History.from_dict(state["history"])):
+                consider(unlocked)
+        else:
             todo.append(spec)
-    ctx.trained_any = ctx.trained_any or bool(todo)
-    if ctx.jobs <= 1 or len(todo) <= 1:
+
+    for spec in specs:
+        consider(spec)
+    if ctx.jobs <= 1 or not todo:
         return
-    todo.sort(key=run_cost, reverse=True)
     print(f"Training {len(todo)} runs in {ctx.jobs} worker processes ...", flush=True)
     spawn = multiprocessing.get_context("spawn")
+    finished: queue.Queue = queue.Queue()
     with multiprocessing.Manager() as manager:
         slots = manager.Queue()
         for k in range(ctx.jobs):
             slots.put(k)
         pool = spawn.Pool(processes=ctx.jobs)
+        in_flight = 0
+
+        def launch() -> None:
+            nonlocal in_flight
+            todo.sort(key=run_cost)
+            while todo and in_flight < ctx.jobs:
+                spec = todo.pop()  # the most expensive waiting run
+                job = (spec, str(checkpoint_path(ctx, spec)), str(ctx.device), ctx.progress, ctx.args.threads, slots)
+                pool.apply_async(_worker, job, callback=lambda _, s=spec: finished.put((s, None)),
+                                 error_callback=lambda err, s=spec: finished.put((s, err)))
+                in_flight += 1
+
         try:
-            jobs = [(spec, str(checkpoint_path(ctx, spec)), str(ctx.device), ctx.progress, ctx.args.threads, slots)
-                    for spec in todo]
-            for name in pool.imap_unordered(_worker_star, jobs):
-                print(f"   trained {name}", flush=True)
+            launch()
+            while in_flight:
+                spec, err = finished.get()
+                in_flight -= 1
+                if err is not None:
+                    raise err
+                print(f"   trained {spec.name}", flush=True)
+                ctx.trained.add(spec.name)
+                history = training.History.from_dict(training.load_checkpoint(checkpoint_path(ctx, spec))["history"])
+                for unlocked in follow_up(spec, history):
+                    consider(unlocked)
+                launch()
             pool.close()
         except BaseException:
             pool.terminate()  # Ctrl-C: stop the workers now; finished epochs are already checkpointed
@@ -288,14 +334,12 @@ def prefetch(ctx: Context, specs: list[RunSpec]) -> None:
             pool.join()
 
 
-def _worker_star(job: tuple) -> str:
-    return _worker(*job)
-
-
 def train_run(ctx: Context, spec: RunSpec) -> tuple[training.History, SequenceClassifier]:
     """Train (or load from the cache, or resume) one run; records it in results.json's ``runs``."""
     path = checkpoint_path(ctx, spec)
     forget_if_forced(ctx, path)
+    if not is_complete(path):
+        ctx.trained.add(spec.name)
     history, model = fit_spec(spec, path, ctx.device, ctx.progress)
     model.cpu().eval()
     entry = {
@@ -323,38 +367,53 @@ def budget(ctx: Context) -> dict:
     if ctx.quick:
         return {"seeds": 3, "n_train": 64, "n_test": 64, "batch_size": 32, "epochs": 2, "ablation_epochs": 2,
                 "ablation_biases": (0.0, 1.0, 2.0), "lengths": (25, 50, 100, 200), "length_n_train": 32,
-                "length_epochs": 1, "probe_n": 32, "gate_n": 32, "s2s_n_train": 128, "s2s_n_test": 32, "s2s_epochs": 2}
+                "length_epochs": 1, "probe_n": 32, "gate_n": 32, "s2s_n_train": 128, "s2s_n_test": 32, "s2s_epochs": 2,
+                # the frontier: tiny lengths, and a low bar for "solved" so that both branches of its
+                # continue-or-stop rule run (nothing reaches 99% on this budget)
+                "frontier_lengths": (20, 30, 40), "frontier_epochs": (2, 2, 2), "frontier_n_train": 64,
+                "frontier_n_test": 64, "frontier_seeds": 3, "frontier_solved": 0.3, "frontier_highway_T": 40,
+                "frontier_compare_T": 20, "frontier_probe_n": 16, "frontier_gate_n": 16}
     return {"seeds": 3, "n_train": 6000, "n_test": 1000, "batch_size": 64, "epochs": 5, "ablation_epochs": 5,
             "ablation_biases": (0.0, 1.0, 2.0), "lengths": (25, 50, 100, 200), "length_n_train": 3000,
-            "length_epochs": 4, "probe_n": 256, "gate_n": 500, "s2s_n_train": 10000, "s2s_n_test": 500, "s2s_epochs": 6}
+            "length_epochs": 4, "probe_n": 256, "gate_n": 500, "s2s_n_train": 10000, "s2s_n_test": 500, "s2s_epochs": 6,
+            "frontier_lengths": (50, 100, 200, 500, 1000), "frontier_epochs": (3, 4, 5, 6, 8), "frontier_n_train": 4000,
+            "frontier_n_test": 500, "frontier_seeds": 3, "frontier_solved": 0.99, "frontier_highway_T": 500,
+            "frontier_compare_T": 100, "frontier_probe_n": 64, "frontier_gate_n": 100}
 
 
 FLAGSHIP_INIT = "chrono"  # the flagship's forget-gate initialisation: "chrono" or a constant effective bias
 
 
 def lstm_init(init: str | float) -> dict:
-    """RunSpec fields for an initialisation given as "chrono" or a constant bias."""
-    return {"init": "chrono", "forget_bias": None} if init == "chrono" else {"init": "default", "forget_bias": float(init)}
+    """RunSpec fields for an initialisation given as "chrono", "torch" (torch's default) or a constant bias."""
+    if init == "chrono":
+        return {"init": "chrono", "forget_bias": None}
+    if init == "torch":
+        return {"init": "default", "forget_bias": None}
+    return {"init": "default", "forget_bias": float(init)}
 
 
 def init_label(init: str | float, t: int | str = 100) -> str:
     if init == "chrono":
         return f"chrono initialisation (T_max = {t})"
+    if init == "torch":
+        return "torch's default initialisation"
     return f"forget bias {float(init):g}"
 
 
 def init_key(init: str | float) -> str:
-    return "chrono" if init == "chrono" else f"{float(init):g}"
+    return init if init in ("chrono", "torch") else f"{float(init):g}"
 
 
 def init_sentence(init: str | float, t: int) -> str:
+    if init == "torch":
+        return ("torch's default: b_ih and b_hh each uniform on ±1/√H, so the effective b_f is near 0 "
+                "and σ(b_f) ≈ 0.5 at the start")
     if init == "chrono":
         return (f"chrono (Tallec & Ollivier 2018): each unit's b_f = log u with u ~ U(1, {t - 1}), and b_i = −b_f; "
                 f"so σ(b_f) starts between 0.5 and {1 / (1 + 1 / (t - 1)):.2f}, a spread of memory time scales up to T")
     b = float(init)
     return f"constant effective bias {b:g}, so σ(b_f) = {1 / (1 + np.exp(-b)):.3f} at the start"
-
-
 
 
 def flagship_specs(ctx: Context) -> list[RunSpec]:
@@ -725,8 +784,8 @@ def target_seq2seq(ctx: Context) -> None:
 
     path = ctx.cache / f"seq2seq-{training.config_hash(cfg)}.pt"
     forget_if_forced(ctx, path)
-    if not (path.exists() and training.load_checkpoint(path).get("complete")):
-        ctx.trained_any = True
+    if not is_complete(path):
+        ctx.trained.add(path.stem)
     history = training.fit(model, (train.src, train.tgt), evaluate,
                            training.TrainConfig(epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
                                                 clip=cfg["clip"], seed=ctx.seed),
@@ -754,6 +813,252 @@ def target_seq2seq(ctx: Context) -> None:
                  f"{pct(history.train_acc[-1])} in the last epoch.")
     ctx.results["seq2seq"] = {"config": cfg, "history": history.to_dict(), "params": counts}
     print(f"   seq2seq: exact match {history.test_acc[-1]:.3f} after {len(history)} epochs", flush=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Target: frontier — how long a lag each initialisation learns (not in the default run: ~30 min)
+# ----------------------------------------------------------------------------------------------
+
+FRONTIER_INITS: tuple[str | float, ...] = ("torch", 1.0, 3.0, "chrono")
+HIGHWAY_INITS: tuple[str | float, ...] = (3.0, "chrono")  # a constant bias vs chrono, watched during training
+FRONTIER_COLOURS = {"torch": plots.ORANGE, "1": plots.GREEN, "3": plots.PURPLE, "chrono": plots.BLUE,
+                    "rnn": plots.RNN_COLOUR}
+MOMENT_COLOURS = (plots.ORANGE, plots.SKY, plots.BLUE)  # at initialisation, mid-training, end
+
+
+def frontier_keys() -> list[str]:
+    """The frontier's configurations: one per LSTM initialisation, and the RNN."""
+    return [init_key(i) for i in FRONTIER_INITS] + ["rnn"]
+
+
+def frontier_label(key: str) -> str:
+    if key == "rnn":
+        return "vanilla RNN"
+    if key == "chrono":
+        return "LSTM, chrono (T_max = T)"
+    if key == "torch":
+        return "LSTM, torch's default init"
+    return f"LSTM, forget bias {key}"
+
+
+def frontier_spec(ctx: Context, key: str, seq_len: int, seed: int) -> RunSpec:
+    """One frontier run: configuration ``key`` at length ``seq_len``, stopping once it is solved."""
+    b = budget(ctx)
+    epochs = dict(zip(b["frontier_lengths"], b["frontier_epochs"]))[seq_len]
+    fields = {"cell": "rnn", "forget_bias": None} if key == "rnn" else \
+        {"cell": "lstm", **lstm_init(key if key in ("chrono", "torch") else float(key))}
+    return RunSpec(f"frontier-{key}-T{seq_len}-s{seed}", "frontier", seed=seed, seq_len=seq_len,
+                   n_train=b["frontier_n_train"], n_test=b["frontier_n_test"], epochs=epochs,
+                   batch_size=b["batch_size"], stop_at=b["frontier_solved"], snapshots=True, **fields)
+
+
+def frontier_seeds(ctx: Context) -> list[int]:
+    return [ctx.seed + k for k in range(budget(ctx)["frontier_seeds"])]
+
+
+def frontier_first_specs(ctx: Context) -> list[RunSpec]:
+    """Every configuration and seed at the shortest length: where the frontier starts."""
+    first = budget(ctx)["frontier_lengths"][0]
+    return [frontier_spec(ctx, key, first, seed) for key in frontier_keys() for seed in frontier_seeds(ctx)]
+
+
+def frontier_probe_specs(ctx: Context) -> list[RunSpec]:
+    """Runs the probes need whether or not the rule reaches them: the highway pair and the gate comparison."""
+    b = budget(ctx)
+    return [frontier_spec(ctx, init_key(i), b["frontier_highway_T"], ctx.seed) for i in HIGHWAY_INITS] + \
+        [frontier_spec(ctx, "chrono", b["frontier_compare_T"], ctx.seed)]
+
+
+def frontier_next(ctx: Context, key: str, seq_len: int, histories: list[training.History]) -> list[RunSpec]:
+    """The frontier's rule: a configuration goes on to the next length once a seed solved this one."""
+    lengths = budget(ctx)["frontier_lengths"]
+    solved = any(h.first_epoch_reaching(budget(ctx)["frontier_solved"]) is not None for h in histories)
+    i = lengths.index(seq_len)
+    if not solved or i + 1 == len(lengths):
+        return []
+    return [frontier_spec(ctx, key, lengths[i + 1], seed) for seed in frontier_seeds(ctx)]
+
+
+def frontier_follow_up(ctx: Context) -> FollowUp:
+    """:func:`frontier_next` for :func:`prefetch`: longer runs start as soon as a shorter one solves."""
+    reached = {s.name for s in frontier_first_specs(ctx)}  # probe-only runs unlock nothing
+
+    def follow(spec: RunSpec, history: training.History) -> list[RunSpec]:
+        if spec.name not in reached:
+            return []
+        key = spec.name.split("-")[1]
+        unlocked = frontier_next(ctx, key, spec.seq_len, [history])
+        reached.update(s.name for s in unlocked)
+        return unlocked
+
+    return follow
+
+
+def frontier_cell(entry: dict, n_train: int) -> str:
+    """A table cell: seeds solved and the median sequences needed, or the best accuracy of the failures."""
+    if not entry["run"]:
+        return "not run"
+    n = len(entry["seeds"])
+    needed = [x for x in entry["sequences_to_solve"] if x is not None]
+    if needed:
+        return f"**{len(needed)}/{n}** · {np.median(needed) / 1000:g}k"
+    return f"0/{n} · best {pct(max(entry['best']))}"
+
+
+def target_frontier(ctx: Context) -> None:
+    t0 = time.time()
+    b = budget(ctx)
+    lengths, seeds, bar = b["frontier_lengths"], frontier_seeds(ctx), b["frontier_solved"]
+    grid: dict[str, dict[str, dict]] = {}
+    specs_run = []
+    for key in frontier_keys():
+        grid[key] = {}
+        todo = [frontier_spec(ctx, key, lengths[0], seed) for seed in seeds]
+        for T in lengths:
+            if not todo or todo[0].seq_len != T:
+                grid[key][str(T)] = {"run": False}
+                continue
+            histories = [train_run(ctx, spec)[0] for spec in todo]
+            specs_run += todo
+            first = [h.first_epoch_reaching(bar) for h in histories]
+            grid[key][str(T)] = {
+                "run": True, "seeds": seeds, "solved": sum(e is not None for e in first),
+                "sequences_to_solve": [e * b["frontier_n_train"] if e else None for e in first],
+                "sequences_seen": [len(h) * b["frontier_n_train"] for h in histories],
+                "best": [h.best_test_acc() for h in histories],
+                "train_seconds": [round(sum(h.seconds), 1) for h in histories]}
+            todo = frontier_next(ctx, key, T, histories)
+    series = {frontier_label(k): {
+        "colour": FRONTIER_COLOURS[k],
+        "solved": [g["solved"] / len(g["seeds"]) if g["run"] else None for g in (grid[k][str(T)] for T in lengths)],
+        "sequences": [[x for x in g.get("sequences_to_solve", []) if x is not None] for g in (grid[k][str(T)] for T in lengths)],
+    } for k in grid}
+    ctx.figure("frontier.svg", plots.frontier(lengths, series), {"runs": [s.config() for s in specs_run]},
+               time.time() - t0)
+    n_train = b["frontier_n_train"]
+    rows = [f"| {frontier_label(k)} | " + " | ".join(frontier_cell(grid[k][str(T)], n_train) for T in lengths) + " |"
+            for k in grid]
+    ctx.fragment("frontier_table",
+                 "| configuration | " + " | ".join(f"T = {T}" for T in lengths) + " |\n|---|" + "---:|" * len(lengths)
+                 + "\n" + "\n".join(rows))
+    budget_text = ", ".join(f"{e * n_train:,} at T = {T}" for T, e in zip(lengths, b["frontier_epochs"]))
+    ctx.fragment("frontier_budget",
+                 f"Each cell trains {len(seeds)} seeds ({', '.join(map(str, seeds))}) of the flagship's model and "
+                 f"recipe (embedding {RunSpec.embed_dim}, 2 × {RunSpec.hidden_size} units, Adam {RunSpec.lr:g}, batch "
+                 f"{b['batch_size']}, clipping at {RunSpec.clip:g}) on a fixed set of {n_train:,} training sequences, "
+                 f"evaluating on {b['frontier_n_test']:,} held-out sequences after every pass and stopping once test "
+                 f"accuracy reaches {pct(bar)} (\"solved\"). At most: {budget_text} sequences. A configuration goes on "
+                 f"to the next length only if at least one seed solved this one; \"not run\" marks where it stopped.")
+    total_seconds = sum(sum(g["train_seconds"]) for k in grid for g in grid[k].values() if g["run"])
+    ctx.results["frontier"] = {"config": {"lengths": list(lengths), "epochs": list(b["frontier_epochs"]),
+                                          "n_train": n_train, "n_test": b["frontier_n_test"], "seeds": seeds,
+                                          "solved_at": bar},
+                               "grid": grid, "train_seconds": round(total_seconds, 1)}
+    frontier_highway(ctx)
+    frontier_gates(ctx)
+
+
+def moments(history: training.History) -> dict[str, tuple[int, str]]:
+    """Epochs to probe, with their colours: before training (0), halfway and at the end (fewer if they coincide)."""
+    n, mid = len(history), max(1, round(len(history) / 2))
+    start, middle, end = MOMENT_COLOURS
+    return {"at initialisation": (0, start), **({f"after epoch {mid}": (mid, middle)} if mid < n else {}),
+            f"after epoch {n} (end)": (n, end)}
+
+
+def subscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def model_after(spec: RunSpec, ctx: Context, epoch: int) -> SequenceClassifier:
+    """The run's model after ``epoch`` epochs (0: its seeded initial weights), from the kept snapshots."""
+    model = build_classifier(spec)
+    if epoch:
+        model.load_state_dict(training.snapshots(checkpoint_path(ctx, spec))[epoch - 1])
+    return model.eval()
+
+
+def frontier_highway(ctx: Context) -> None:
+    """‖∂L/∂x_t‖ and the forget gates' time scales at T = highway_T, during training: constant bias vs chrono."""
+    t0 = time.time()
+    b = budget(ctx)
+    T = b["frontier_highway_T"]
+    probe = test_set(T, b["frontier_probe_n"])
+    test = test_set(T, b["frontier_n_test"])
+    early = (temporal_order_windows(T)[0][0] + temporal_order_windows(T)[0][1]) // 2
+    grad_panels, tau_panels, data = {}, {}, {}
+    for init in HIGHWAY_INITS:
+        spec = frontier_spec(ctx, init_key(init), T, ctx.seed)
+        history, _ = train_run(ctx, spec)
+        title = f"{frontier_label(init_key(init))}, seed {spec.seed}"
+        grads, taus, entry = {}, {}, {}
+        for label, (epoch, colour) in moments(history).items():
+            model = model_after(spec, ctx, epoch)
+            g = probes.input_gradient_norms(model, probe.tokens, probe.labels).numpy()
+            with torch.no_grad():
+                f = model(probe.tokens, return_gates=True)[1]["f"].numpy()
+            acc = history.test_acc[epoch - 1] if epoch else training.evaluate(model, test.tokens, test.labels)
+            full = f"{label}: test acc. {pct(acc)}"
+            grads[full] = (colour, "-", g)
+            taus[full] = (colour, f)
+            tau = 1 / np.maximum(1 - f, 1e-12)
+            entry[label] = {"epoch": epoch, "test_acc": acc, "grad": g.tolist(), "grad_early": float(g[early]),
+                            "grad_last": float(g[-1]), "ratio": float(g[early] / g[-1]),
+                            "median_tau": float(np.median(tau)), "frac_tau_ge_T": float((tau >= T).mean())}
+        grad_panels[title], tau_panels[title] = grads, taus
+        data[init_key(init)] = entry
+    windows = temporal_order_windows(T)
+    config = {"models": [frontier_spec(ctx, init_key(i), T, ctx.seed).config() for i in HIGHWAY_INITS],
+              "probe_sequences": b["frontier_probe_n"]}
+    ctx.figure("highway_gradients.svg", plots.gradient_profiles(grad_panels, r"mean $\|\partial L/\partial x_t\|$",
+                                                                 marks=windows), config, time.time() - t0)
+    ctx.figure("highway_forget.svg", plots.forget_timescales(tau_panels, horizon=T), config, time.time() - t0)
+    ctx.results["frontier_highway"] = {"T": T, "early_position": early, "runs": data}
+    rows = [f"| {frontier_label(k)} | {label} | {pct(m['test_acc'])} | {m['grad_early']:.2g} | {m['grad_last']:.2g} | "
+            f"{m['ratio']:.2g} | {m['median_tau']:.3g} | {pct(m['frac_tau_ge_T'])} |"
+            for k, entry in data.items() for label, m in entry.items()]
+    ctx.fragment("highway_table",
+                 f"| model (T = {T}) | moment | test accuracy | ‖∂L/∂x{subscript(early)}‖ | ‖∂L/∂x{subscript(T - 1)}‖ | ratio "
+                 f"| median τ of f | f values with τ ≥ {T} |\n|---|---|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows))
+
+
+def frontier_gates(ctx: Context) -> None:
+    """The chrono model's gates at the informative positions: trained at T = compare_T vs at T = highway_T."""
+    t0 = time.time()
+    b = budget(ctx)
+    grid = ctx.results["frontier"]["grid"]["chrono"]
+    panels, data, rows, configs = {}, {}, [], []
+    for T in (b["frontier_compare_T"], b["frontier_highway_T"]):
+        entry = grid.get(str(T), {"run": False})
+        solved = [s for s, x in zip(entry.get("seeds", []), entry.get("sequences_to_solve", [])) if x is not None]
+        spec = frontier_spec(ctx, "chrono", T, solved[0] if solved else ctx.seed)
+        _, model = train_run(ctx, spec)
+        configs.append(spec.config())
+        test = test_set(T, b["frontier_gate_n"])
+        with torch.no_grad():
+            logits, gates = model(test.tokens, return_gates=True)
+        acc = float((logits.argmax(1) == test.labels).float().mean())
+        stats = probes.gate_position_means(gates, test.positions)
+        panels[f"T = {T} (seed {spec.seed}, {pct(acc)} correct)"] = {
+            f"L{layer[-1]} {g}": stats[layer][g] for layer in stats for g in ("i", "f", "o")}
+        info = probes.informative_mask(test.positions, T).T
+        distractor = ~info
+        distractor[0] = distractor[-1] = False
+        long_units = {}
+        for layer in range(gates["f"].shape[0]):
+            mean_f = gates["f"][layer][distractor].mean(dim=0)  # (H,): each unit's mean f between the symbols
+            long_units[f"layer {layer + 1}"] = int((mean_f >= 1 - 1 / T).sum())
+            s = stats[f"layer {layer + 1}"]
+            rows.append(f"| {T} | {layer + 1} | {s['f']['informative']:.3f} | {s['f']['distractor']:.3f} | "
+                        f"{s['i']['informative']:.2f} | {s['i']['distractor']:.2f} | {long_units[f'layer {layer + 1}']} |")
+        data[str(T)] = {"model": spec.name, "test_accuracy": acc, "position_means": stats, "units_tau_ge_T": long_units}
+    ctx.figure("frontier_gates.svg", plots.gate_position_panels(panels), {"models": configs,
+               "sequences": b["frontier_gate_n"]}, time.time() - t0)
+    ctx.results["frontier_gates"] = data
+    ctx.fragment("frontier_gate_table",
+                 "| trained at T | layer | mean f at X/Y | mean f at distractors | mean i at X/Y | mean i at distractors "
+                 f"| units with mean f ≥ 1 − 1/T between the symbols (of {RunSpec.hidden_size}) |\n"
+                 "|---:|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -913,9 +1218,57 @@ def target_claims(ctx: Context) -> None:
     rows.append(("A 2-layer, 64-unit LSTM reaches 90.50% by epoch 5, 95.70% at best (epoch 17).",
                  f"Ours: {' / '.join(pct(a) for a in by5)} at epoch {e5} on temporal order (T = 100), {len(by5)} seeds.",
                  "exceeded" if min(by5) > ARTICLE["epoch5_acc"] else "not reproduced"))
+    frontier = ctx.results.get("frontier") or load_section(ctx, "frontier")
+    highway = ctx.results.get("frontier_highway") or load_section(ctx, "frontier_highway")
+    if frontier and highway:  # written by `--only frontier`, which the default run leaves out
+        rows += frontier_claims(frontier, highway)
     ctx.results["claims"] = [{"claim": c, "measurement": m, "verdict": v} for c, m, v in rows]
     ctx.fragment("claims", "| claim (the article) | what we measured | verdict |\n|---|---|---|\n"
                  + "\n".join(f"| {c} | {m} | **{v}** |" for c, m, v in rows))
+
+
+def longest_solved(cells: dict) -> int | None:
+    """The longest T at which a configuration solved at least one seed (None: not even the shortest)."""
+    solved = [int(T) for T, cell in cells.items() if cell["run"] and cell["solved"]]
+    return max(solved) if solved else None
+
+
+def frontier_claims(frontier: dict, highway: dict) -> list[tuple[str, str, str]]:
+    """Ledger rows that only the frontier's measurements can decide."""
+    grid, lengths = frontier["grid"], frontier["config"]["lengths"]
+    n = len(frontier["config"]["seeds"])
+
+    def solved_at(key: str, T: int) -> str:
+        cell = grid[key][str(T)]
+        return f"{cell['solved']} of {n} seeds" if cell["run"] else "not run (the rule stopped it)"
+
+    def reach(key: str) -> str:
+        T = longest_solved(grid[key])
+        return f"T = {T}" if T else f"not even T = {lengths[0]}"
+
+    rows = []
+    T_hw, early = highway["T"], highway["early_position"]
+    ratios = {key: {label.split(":")[0]: m["ratio"] for label, m in entry.items()} for key, entry in highway["runs"].items()}
+    chrono_end = list(ratios["chrono"].values())[-1]
+    const = next(k for k in highway["runs"] if k != "chrono")
+    long_T, longest = max(lengths), longest_solved(grid["chrono"]) or 0
+    hundreds = [T for T in lengths if 100 < T < 1000]
+    rows.append(("Error signals propagate backward for hundreds or thousands of steps without decaying.",
+                 "LSTM with chrono init, solved: " + "; ".join(f"T = {T}: {solved_at('chrono', T)}" for T in lengths[2:])
+                 + f". At T = {T_hw}, ‖∂L/∂x{subscript(early)}‖ / ‖∂L/∂x{subscript(T_hw - 1)}‖ is "
+                 f"{list(ratios['chrono'].values())[0]:.2g} at initialisation and {chrono_end:.2g} at the end of training "
+                 f"for chrono; for forget bias {const} it goes from {list(ratios[const].values())[0]:.2g} to "
+                 f"{list(ratios[const].values())[-1]:.2g}.",
+                 "supported" if longest >= long_T else ("partly: hundreds of steps yes, a thousand not on our budget"
+                                                        if longest >= max(hundreds, default=long_T) else "not supported")))
+    b1, b0 = longest_solved(grid["1"]) or 0, longest_solved(grid["torch"]) or 0
+    rows.append(("Without the bias-1 trick the cell state leaks early in training and long-range learning suffers.",
+                 f"Longest length solved in at least one of {n} seeds: torch's default init {reach('torch')}, "
+                 f"forget bias 1 {reach('1')}, forget bias 3 {reach('3')}, chrono {reach('chrono')}.",
+                 ("supported" if b1 > b0 else "not supported: bias 1 reached no further than torch's default")
+                 + ("; a constant bias does not scale, chrono does" if longest > max(b1, longest_solved(grid["3"]) or 0)
+                    else "")))
+    return rows
 
 
 def load_section(ctx: Context, key: str):
@@ -939,6 +1292,8 @@ def specs_for(ctx: Context, name: str) -> list[RunSpec]:
         return flagship_specs(ctx)[:1]
     if name == "length":
         return length_specs(ctx)
+    if name == "frontier":
+        return frontier_first_specs(ctx) + frontier_probe_specs(ctx)
     return []
 
 
@@ -950,8 +1305,10 @@ TARGETS: dict[str, Callable[[Context], None]] = {
     "gates": target_gates,
     "length": target_length,
     "seq2seq": target_seq2seq,
+    "frontier": target_frontier,
     "claims": target_claims,
 }
+DEFAULT_TARGETS = [name for name in TARGETS if name != "frontier"]  # the frontier runs only when asked
 
 
 # ----------------------------------------------------------------------------------------------
@@ -995,7 +1352,7 @@ def merge_results(path: Path, ctx: Context) -> dict:
         "wall_seconds": round(time.time() - ctx.started, 1),
         "quick": ctx.quick,
         "seed": ctx.seed,
-        "targets": list(ctx.args.only or TARGETS),
+        "targets": list(ctx.args.only or DEFAULT_TARGETS),
         "machine": platform.machine(),
         "cpu_count": os.cpu_count(),
     }
@@ -1003,7 +1360,7 @@ def merge_results(path: Path, ctx: Context) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    names = args.only or list(TARGETS)
+    names = args.only or DEFAULT_TARGETS
     unknown = [n for n in names if n not in TARGETS]
     if unknown:
         raise UserError(f"unknown target(s) {', '.join(unknown)}; valid names are: {', '.join(TARGETS)}")
@@ -1021,7 +1378,8 @@ def run(args: argparse.Namespace) -> int:
     timings = {}
     selected = [n for n in TARGETS if n in names]
     t0 = time.time()
-    prefetch(ctx, [spec for n in selected for spec in specs_for(ctx, n)])
+    prefetch(ctx, [spec for n in selected for spec in specs_for(ctx, n)],
+             follow_up=frontier_follow_up(ctx) if "frontier" in selected else None)
     if time.time() - t0 > 1:
         timings["parallel training"] = round(time.time() - t0, 1)
     for name in selected:
@@ -1035,7 +1393,7 @@ def run(args: argparse.Namespace) -> int:
     merged = merge_results(results_path, ctx)
     merged["timings"] = {**merged.get("timings", {}), **timings}
     total = time.time() - ctx.started
-    if args.only is None and ctx.trained_any:  # a complete run that trained: record its time, for the pages
+    if args.only is None and ctx.trained:  # a complete run that trained: record its time, for the pages
         merged["full_run"] = {"wall_seconds": round(total, 1), "quick": ctx.quick, "jobs": ctx.jobs,
                               "threads": args.threads, "timings": timings, "forced": ctx.force,
                               "load_average_at_end": [round(x, 2) for x in os.getloadavg()]}
@@ -1046,6 +1404,19 @@ def run(args: argparse.Namespace) -> int:
                      f"{args.threads} thread(s) each, on a {os.cpu_count()}-core machine (1-minute load average at "
                      f"the end: {os.getloadavg()[0]:.1f} — the machine was shared, so these times are pessimistic). "
                      f"Per stage: {per}.")
+    frontier_runs = {r["name"] for r in ctx.runs if r["group"] == "frontier"}
+    if frontier_runs & ctx.trained:
+        core = ctx.results["frontier"]["train_seconds"]
+        reused = len(frontier_runs - ctx.trained)
+        merged["frontier_run"] = {"wall_seconds": round(total, 1), "targets": selected, "jobs": ctx.jobs,
+                                  "runs": len(frontier_runs), "reused": reused, "train_seconds": core,
+                                  "quick": ctx.quick}
+        ctx.fragment("frontier_timing",
+                     f"{total / 60:.1f} minutes of wall time for `--only {' '.join(selected)}`, training "
+                     f"{len(frontier_runs) - reused} of its {len(frontier_runs)} runs"
+                     f"{f' ({reused} came from the cache)' if reused else ' from scratch'} with {ctx.jobs} worker "
+                     f"process(es) on a {os.cpu_count()}-core machine; its runs took {core / 60:.1f} minutes of "
+                     f"training in total, summed over runs.")
     atomic_write_text(results_path, json.dumps(merged, indent=1) + "\n")
     print(f"Wrote {args.out} ({'quick' if args.quick else 'full'} run, {total:.1f} s: "
           + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()) + ")")
@@ -1059,7 +1430,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="tiny budget: every figure in about a minute")
     parser.add_argument("--only", nargs="+", metavar="NAME", default=None,
-                        help=f"only these targets (valid: {', '.join(TARGETS)})")
+                        help=f"only these targets (valid: {', '.join(TARGETS)}; without --only: all but frontier, "
+                             "which takes about 30 min on 2 cores and runs only when named)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "figures",
                         help="output folder (default: docs/figures)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",

@@ -11,7 +11,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "regenerate_figures.py"
-TARGETS = ["part1", "flagship", "ablation", "gradients", "gates", "length", "seq2seq", "claims"]
+TARGETS = ["part1", "flagship", "ablation", "gradients", "gates", "length", "seq2seq", "frontier", "claims"]
 FIGURES = ["sigmoid_tanh", "jacobian_products", "accuracy_curves", "forget_bias_ablation", "gradient_flow",
            "cell_gradients", "gate_heatmaps", "gate_positions", "gate_saturation", "length_sweep", "seq2seq_curve"]
 FRAGMENTS = ["reproduction", "claims", "param_search", "flagship_summary", "flagship_table", "flagship_setup",
@@ -111,6 +111,7 @@ def test_quick_run_writes_everything_and_is_deterministic(tmp_path):
     second = run_script("--quick", "--no-progress", "--out", str(b))
     assert second.returncode == 0, second.stderr[-3000:]
     assert histories(a) == histories(b)  # same seed, same machine: same numbers
+    assert not any(name.startswith("frontier-") for name in histories(a))  # the frontier runs only when asked
     # and the cache: a second invocation into the same folder trains nothing and reports the same runs
     checkpoints = {p: p.stat().st_mtime_ns for p in (a / ".cache").glob("flagship-*.pt")}
     assert len(checkpoints) == 6
@@ -118,3 +119,25 @@ def test_quick_run_writes_everything_and_is_deterministic(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert {p: p.stat().st_mtime_ns for p in (a / ".cache").glob("flagship-*.pt")} == checkpoints
     assert histories(a) == histories(b)
+
+    # The frontier, asked for: longer runs unlocked as shorter ones finish, in 2 workers or 1, give the same runs
+    parallel = run_script("--quick", "--no-progress", "--only", "frontier", "claims", "--jobs", "2", "--out", str(a))
+    assert parallel.returncode == 0, parallel.stderr[-3000:]
+    serial = run_script("--quick", "--no-progress", "--only", "frontier", "claims", "--jobs", "1", "--out", str(b))
+    assert serial.returncode == 0, serial.stderr[-3000:]
+    assert histories(a) == histories(b)
+    results = json.loads((a / "results.json").read_text())
+    grid = results["frontier"]["grid"]
+    lengths = [str(T) for T in results["frontier"]["config"]["lengths"]]
+    ran = {name for name in histories(a) if name.startswith("frontier-")}
+    for key, cells in grid.items():
+        for shorter, longer in zip(lengths, lengths[1:]):  # the rule: go on only after a solved seed
+            assert cells[longer]["run"] == (cells[shorter]["run"] and cells[shorter]["solved"] > 0), (key, longer)
+            assert any(f"frontier-{key}-T{longer}-" in n for n in ran) or not cells[longer]["run"]
+    assert any(c["run"] for cells in grid.values() for c in list(cells.values())[1:])  # both branches taken
+    assert any(not c["run"] for cells in grid.values() for c in cells.values())
+    for name in ("frontier", "highway_gradients", "highway_forget", "frontier_gates"):
+        ET.parse(a / f"{name}.svg")
+    for name in ("frontier_table", "frontier_budget", "highway_table", "frontier_gate_table", "frontier_timing"):
+        assert (a / f"{name}.md").read_text().strip(), name
+    assert "T = 40" in (a / "claims.md").read_text() and len(results["claims"]) >= 7

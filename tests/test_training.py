@@ -7,7 +7,7 @@ from lstm_book import SequenceClassifier
 from lstm_book.tasks import temporal_order
 
 from lstm_book.training import (
-    History, TrainConfig, classification_loss, config_hash, evaluate, fit, load_checkpoint, seeded,
+    History, TrainConfig, classification_loss, config_hash, evaluate, fit, load_checkpoint, seeded, snapshots,
 )
 
 
@@ -24,7 +24,7 @@ def easy_data(n=256, seed=0):
     return tokens, labels
 
 
-def run(tmp_path=None, epochs=3, seed=0, interrupt_at=None, name="ckpt.pt"):
+def run(tmp_path=None, epochs=3, seed=0, interrupt_at=None, name="ckpt.pt", keep_snapshots=False):
     tokens, labels = easy_data()
     test_tokens, test_labels = easy_data(128, seed=99)
     model = small_model(seed)
@@ -37,7 +37,7 @@ def run(tmp_path=None, epochs=3, seed=0, interrupt_at=None, name="ckpt.pt"):
         return evaluate(m, test_tokens, test_labels)
 
     ckpt = None if tmp_path is None else tmp_path / name
-    config = TrainConfig(epochs=epochs, batch_size=32, lr=1e-2, clip=1.0, seed=seed)
+    config = TrainConfig(epochs=epochs, batch_size=32, lr=1e-2, clip=1.0, seed=seed, keep_snapshots=keep_snapshots)
     return fit(model, (tokens, labels), evaluate_fn, config, checkpoint=ckpt, progress=False, device="cpu"), model
 
 
@@ -93,6 +93,29 @@ def test_checkpoints_are_plain_tensors_and_leave_no_temp_files(tmp_path):
     state = torch.load(tmp_path / "ckpt.pt", weights_only=True)  # raises if anything but tensors/containers
     assert set(state) >= {"model", "optimizer", "shuffle", "history", "complete"}
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]
+
+
+def test_snapshots_keep_the_weights_of_every_epoch_across_an_interruption(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path, epochs=3, interrupt_at=3, keep_snapshots=True)
+    assert len(snapshots(tmp_path / "ckpt.pt")) == 2
+    _, model = run(tmp_path, epochs=3, keep_snapshots=True)  # resumes at epoch 3
+    kept = snapshots(tmp_path / "ckpt.pt")
+    _, uninterrupted = run(tmp_path, epochs=3, keep_snapshots=True, name="other.pt")
+    assert len(kept) == 3
+    for name, value in model.state_dict().items():
+        assert torch.equal(kept[-1][name], value)
+    assert not torch.equal(kept[0]["rnn.weight_hh_l0"], kept[1]["rnn.weight_hh_l0"])  # not one tensor kept thrice
+    for a, b in zip(kept, snapshots(tmp_path / "other.pt")):
+        assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_snapshots_need_a_checkpoint_and_are_reported_missing(tmp_path):
+    with pytest.raises(ValueError, match="needs a checkpoint"):
+        run(None, epochs=1, keep_snapshots=True)
+    run(tmp_path, epochs=1)
+    with pytest.raises(ValueError, match="keep_snapshots=True"):
+        snapshots(tmp_path / "ckpt.pt")
 
 
 def test_stop_at_ends_training_early():
