@@ -376,7 +376,7 @@ def budget(ctx: Context) -> dict:
     return {"seeds": 3, "n_train": 6000, "n_test": 1000, "batch_size": 64, "epochs": 5, "ablation_epochs": 5,
             "ablation_biases": (0.0, 1.0, 2.0), "lengths": (25, 50, 100, 200), "length_n_train": 3000,
             "length_epochs": 4, "probe_n": 256, "gate_n": 500, "s2s_n_train": 10000, "s2s_n_test": 500, "s2s_epochs": 6,
-            "frontier_lengths": (50, 100, 200, 500, 1000), "frontier_epochs": (3, 4, 5, 6, 8), "frontier_n_train": 4000,
+            "frontier_lengths": (50, 100, 200, 500, 1000), "frontier_epochs": (3, 4, 5, 6, 10), "frontier_n_train": 4000,
             "frontier_n_test": 500, "frontier_seeds": 3, "frontier_solved": 0.99, "frontier_highway_T": 500,
             "frontier_compare_T": 100, "frontier_probe_n": 64, "frontier_gate_n": 100}
 
