@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -274,18 +274,27 @@ def prefetch(ctx: Context, specs: list[RunSpec], follow_up: FollowUp | None = No
     """
     follow_up = follow_up or (lambda spec, history: [])
     seen: set[str] = set()
+    done: dict[str, training.History] = {}  # finished runs (cached or trained now), by name
     todo: list[RunSpec] = []
+
+    def finish(spec: RunSpec, history: training.History) -> None:
+        done[spec.name] = history
+        for unlocked in follow_up(spec, history):
+            consider(unlocked)
 
     def consider(spec: RunSpec) -> None:
         if spec.name in seen:
+            # A run trained for a probe may be reached by the rule only later: ask again what it unlocks.
+            if spec.name in done:
+                for unlocked in follow_up(spec, done[spec.name]):
+                    consider(unlocked)
             return
         seen.add(spec.name)
         path = checkpoint_path(ctx, spec)
         forget_if_forced(ctx, path)
         state = training.load_checkpoint(path) if path.exists() else None
         if state is not None and state.get("complete"):
-            for unlocked in follow_up(spec, training.History.from_dict(state["history"])):
-                consider(unlocked)
+            finish(spec, training.History.from_dict(state["history"]))
         else:
             todo.append(spec)
 
@@ -322,9 +331,7 @@ def prefetch(ctx: Context, specs: list[RunSpec], follow_up: FollowUp | None = No
                     raise err
                 print(f"   trained {spec.name}", flush=True)
                 ctx.trained.add(spec.name)
-                history = training.History.from_dict(training.load_checkpoint(checkpoint_path(ctx, spec))["history"])
-                for unlocked in follow_up(spec, history):
-                    consider(unlocked)
+                finish(spec, training.History.from_dict(training.load_checkpoint(checkpoint_path(ctx, spec))["history"]))
                 launch()
             pool.close()
         except BaseException:
@@ -371,12 +378,12 @@ def budget(ctx: Context) -> dict:
                 # the frontier: tiny lengths, and a low bar for "solved" so that both branches of its
                 # continue-or-stop rule run (nothing reaches 99% on this budget)
                 "frontier_lengths": (20, 30, 40), "frontier_epochs": (2, 2, 2), "frontier_n_train": 64,
-                "frontier_n_test": 64, "frontier_seeds": 3, "frontier_solved": 0.3, "frontier_highway_T": 40,
+                "frontier_n_test": 64, "frontier_seeds": 3, "frontier_solved": 0.3, "frontier_highway_T": 30,
                 "frontier_compare_T": 20, "frontier_probe_n": 16, "frontier_gate_n": 16}
     return {"seeds": 3, "n_train": 6000, "n_test": 1000, "batch_size": 64, "epochs": 5, "ablation_epochs": 5,
             "ablation_biases": (0.0, 1.0, 2.0), "lengths": (25, 50, 100, 200), "length_n_train": 3000,
             "length_epochs": 4, "probe_n": 256, "gate_n": 500, "s2s_n_train": 10000, "s2s_n_test": 500, "s2s_epochs": 6,
-            "frontier_lengths": (50, 100, 200, 500, 1000), "frontier_epochs": (3, 4, 5, 6, 10), "frontier_n_train": 4000,
+            "frontier_lengths": (50, 100, 200, 500, 1000), "frontier_epochs": (3, 4, 5, 8, 10), "frontier_n_train": 4000,
             "frontier_n_test": 500, "frontier_seeds": 3, "frontier_solved": 0.99, "frontier_highway_T": 500,
             "frontier_compare_T": 100, "frontier_probe_n": 64, "frontier_gate_n": 100}
 
@@ -405,7 +412,11 @@ def init_key(init: str | float) -> str:
     return init if init in ("chrono", "torch") else f"{float(init):g}"
 
 
-def init_sentence(init: str | float, t: int) -> str:
+def init_sentence(init: str | float, t: int | str) -> str:
+    """How an initialisation sets the forget gate; ``t`` is the sequence length (a number, or "T")."""
+    if init == "chrono" and isinstance(t, str):
+        return (f"chrono (Tallec & Ollivier 2018): each unit's b_f = log u with u ~ U(1, {t} − 1), and b_i = −b_f; "
+                f"so σ(b_f) starts between 0.5 and 1 − 1/{t}, a spread of memory time scales up to {t}")
     if init == "torch":
         return ("torch's default: b_ih and b_hh each uniform on ±1/√H, so the effective b_f is near 0 "
                 "and σ(b_f) ≈ 0.5 at the start")
@@ -905,6 +916,23 @@ def frontier_cell(entry: dict, n_train: int) -> str:
     return f"0/{n} · best {pct(max(entry['best']))}"
 
 
+def frontier_sentence(key: str, cells: dict, lengths: Sequence[int], bar: float) -> str:
+    """A bullet: how far a configuration got, and where it stopped."""
+    T = longest_solved(cells)
+    ran = [int(t) for t, c in cells.items() if c["run"]]
+    last = cells[str(max(ran))]
+    n = len(last["seeds"])
+    if T is None:
+        return f"- **{frontier_label(key)}**: no seed solved even T = {lengths[0]} (best {pct(max(last['best']))})."
+    top = cells[str(T)]
+    needed = [x for x in top["sequences_to_solve"] if x is not None]
+    text = (f"- **{frontier_label(key)}**: solved up to T = {T} ({top['solved']} of {n} seeds there, after "
+            f"{', '.join(f'{x:,}' for x in needed)} sequences)")
+    if max(ran) > T:
+        text += f"; at T = {max(ran)} no seed reached {pct(bar)} (best {pct(max(last['best']))})"
+    return text + "."
+
+
 def target_frontier(ctx: Context) -> None:
     t0 = time.time()
     b = budget(ctx)
@@ -949,6 +977,11 @@ def target_frontier(ctx: Context) -> None:
                  f"evaluating on {b['frontier_n_test']:,} held-out sequences after every pass and stopping once test "
                  f"accuracy reaches {pct(bar)} (\"solved\"). At most: {budget_text} sequences. A configuration goes on "
                  f"to the next length only if at least one seed solved this one; \"not run\" marks where it stopped.")
+    ctx.fragment("frontier_inits",
+                 "| configuration | forget gate at the start |\n|---|---|\n"
+                 + "\n".join(f"| {frontier_label(init_key(i))} | {init_sentence(i, 'T')} |" for i in FRONTIER_INITS)
+                 + "\n| vanilla RNN | (no gates: Eq. (1)) |")
+    ctx.fragment("frontier_summary", "\n".join(frontier_sentence(key, grid[key], lengths, bar) for key in grid))
     total_seconds = sum(sum(g["train_seconds"]) for k in grid for g in grid[k].values() if g["run"])
     ctx.results["frontier"] = {"config": {"lengths": list(lengths), "epochs": list(b["frontier_epochs"]),
                                           "n_train": n_train, "n_test": b["frontier_n_test"], "seeds": seeds,

@@ -126,10 +126,12 @@ def test_quick_run_writes_everything_and_is_deterministic(tmp_path):
     serial = run_script("--quick", "--no-progress", "--only", "frontier", "claims", "--jobs", "1", "--out", str(b))
     assert serial.returncode == 0, serial.stderr[-3000:]
     assert histories(a) == histories(b)
+    ran = {name for name in histories(a) if name.startswith("frontier-")}
+    pooled = {line.split()[1] for line in parallel.stdout.splitlines() if line.startswith("   trained frontier-")}
+    assert pooled == ran  # the workers trained every run the rule reaches: none was left to the serial pass
     results = json.loads((a / "results.json").read_text())
     grid = results["frontier"]["grid"]
     lengths = [str(T) for T in results["frontier"]["config"]["lengths"]]
-    ran = {name for name in histories(a) if name.startswith("frontier-")}
     for key, cells in grid.items():
         for shorter, longer in zip(lengths, lengths[1:]):  # the rule: go on only after a solved seed
             assert cells[longer]["run"] == (cells[shorter]["run"] and cells[shorter]["solved"] > 0), (key, longer)
