@@ -189,7 +189,7 @@ def snapshots(path: str | os.PathLike) -> list[dict[str, Tensor]]:
 # --8<-- [start:fit]
 def fit(
     model: nn.Module,
-    train_data: Batch,
+    train_data: Batch | Callable[[int], Batch],
     evaluate_fn: Callable[[nn.Module], float],
     config: TrainConfig,
     loss_fn: LossFn = classification_loss,
@@ -204,7 +204,9 @@ def fit(
     Args:
         model: built by the caller (under ``seeded(seed)`` for reproducible initial weights).
         train_data: tensors with the examples along dim 0, e.g. ``(tokens (N, T), labels (N,))``; each
-            mini-batch passes its slices to ``loss_fn(model, *batch)``.
+            mini-batch passes its slices to ``loss_fn(model, *batch)``. Or a function ``epoch -> tensors``
+            (epochs count from 1) for fresh examples every epoch; it must return the same data for the same
+            epoch, so that a resumed run sees what an uninterrupted one would.
         evaluate_fn: ``model -> test accuracy`` in [0, 1], called after every epoch.
         config: optimiser and schedule (:class:`TrainConfig`).
         checkpoint: file to save after every epoch and to resume from (see the module docstring).
@@ -231,20 +233,23 @@ def fit(
             model.eval()
             return history
 
-    n = train_data[0].shape[0]
-    batches = math.ceil(n / config.batch_size)
+    data_for = train_data if callable(train_data) else (lambda epoch: train_data)
     done = len(history)
+    data = data_for(done + 1)
+    batches = math.ceil(data[0].shape[0] / config.batch_size)
     bar = tqdm(total=config.epochs * batches, initial=done * batches, desc=desc, unit="batch",
                disable=not progress, leave=False, dynamic_ncols=True, mininterval=0.5, position=position)
     try:
         for epoch in range(done + 1, config.epochs + 1):
             start = time.perf_counter()
             model.train()
+            data = data if epoch == done + 1 else data_for(epoch)
+            n = data[0].shape[0]
             order = torch.randperm(n, generator=shuffle)
             total_loss, correct, counted = 0.0, 0, 0
-            for b in range(batches):
+            for b in range(math.ceil(n / config.batch_size)):
                 idx = order[b * config.batch_size : (b + 1) * config.batch_size]
-                batch = [t[idx].to(device) for t in train_data]
+                batch = [t[idx].to(device) for t in data]
                 loss, n_correct, n_counted = loss_fn(model, *batch)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()

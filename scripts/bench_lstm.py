@@ -162,6 +162,48 @@ def time_recording(shape: Shape, repeats: int, seed: int) -> dict:
             "ratio": statistics.median(g / p for g, p in zip(times["gates"], times["plain"]))}
 
 
+def profile_forward(shape: Shape, seed: int, top: int = 8) -> dict:
+    """Where a forward pass spends its time: ``torch.profiler`` self CPU time per operator, for our
+    default path and for ``torch.nn.LSTM``, plus the per-element cost of the two nonlinearities."""
+    from torch.profiler import ProfilerActivity, profile
+
+    x = torch.randn(shape.T, shape.batch, shape.input_size, generator=torch.Generator().manual_seed(seed))
+    ops = {}
+    for v in ("manual", "torch"):
+        model = build(v, shape, seed)
+        forward(model, x)  # warm-up
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            forward(model, x)
+        rows = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
+        total = sum(e.self_cpu_time_total for e in rows)
+        ops[v] = {"total_ms": total / 1e3, "ops": [
+            {"name": e.key, "calls": e.count, "ms": e.self_cpu_time_total / 1e3,
+             "us_per_call": e.self_cpu_time_total / max(1, e.count)} for e in rows[:top]]}
+    n = 1 << 20
+    big = torch.randn(n, generator=torch.Generator().manual_seed(seed))
+    out = torch.empty_like(big)
+    per_element = {}
+    for name, fn in (("tanh", torch.tanh), ("sigmoid", torch.sigmoid), ("mul", lambda t, out: torch.mul(t, t, out=out))):
+        fn(big, out=out)
+        runs = []
+        for _ in range(5):
+            start = time.perf_counter()
+            fn(big, out=out)
+            runs.append(time.perf_counter() - start)
+        per_element[name] = 1e9 * statistics.median(runs) / n
+    return {"T": shape.T, "hidden": shape.hidden, "ops": ops, "ns_per_element": per_element}
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 # ----- memory: one subprocess per variant ----------------------------------------------------
 def _status_bytes(field: str) -> int:
     """``VmRSS`` (resident now) or ``VmHWM`` (resident high-water mark) of this process, in bytes."""
@@ -249,6 +291,28 @@ def markdown(report: dict) -> str:
         f"Gate recording at T = {rec['T']}, hidden {rec['hidden']}: `lstm(x, return_gates=True)` takes "
         f"{rec['gates_ms']:.1f} ms, {rec['ratio']:.2f}× the ordinary forward ({rec['plain_ms']:.1f} ms, no grad). "
         "The ordinary call records nothing: its time is the hand-written column above.",
+    ]
+    prof = report["profile"]
+    ours, theirs = prof["ops"]["manual"], prof["ops"]["torch"]
+    per = prof["ns_per_element"]
+    lines += [
+        "",
+        f"Where the forward time goes at T = {prof['T']}, hidden {prof['hidden']} (`torch.profiler`, self CPU "
+        f"time of one forward pass; the profiler's own overhead inflates both totals). Ours: "
+        f"{ours['total_ms']:.1f} ms in these operators:",
+        "",
+        "| operator | calls | total (ms) | per call (µs) |",
+        "|---|---:|---:|---:|",
+    ] + [f"| `{o['name']}` | {o['calls']} | {o['ms']:.2f} | {o['us_per_call']:.1f} |" for o in ours["ops"]] + [
+        "",
+        "`LSTMLayerFunction`'s self time is the Python around the kernels: the interpreter running the "
+        "step loop and launching each operation.",
+        "",
+        f"`torch.nn.LSTM`: {theirs['total_ms']:.1f} ms, of which "
+        + ", ".join(f"`{o['name']}` {o['ms']:.1f} ms in {o['calls']} call(s)" for o in theirs["ops"][:2])
+        + f". On this CPU ({m['cpu_model']}), over 2²⁰ float32 values, `torch.tanh` costs "
+        f"{per['tanh']:.2f} ns per element, `torch.sigmoid` {per['sigmoid']:.2f} ns and a multiplication "
+        f"{per['mul']:.2f} ns.",
     ]
     mem = report["memory"]
     lines += [
@@ -356,6 +420,10 @@ def main(argv: list[str] | None = None) -> int:
     recording = time_recording(t_sweep[1] if len(t_sweep) > 1 else t_sweep[0], repeats, args.seed)
     print(f"gate recording at T={recording['T']}: {recording['gates_ms']:.1f} ms vs ordinary forward "
           f"{recording['plain_ms']:.1f} ms ({recording['ratio']:.2f}x)", flush=True)
+    profiled = profile_forward(t_sweep[1] if len(t_sweep) > 1 else t_sweep[0], args.seed)
+    print(f"forward profile: ours {profiled['ops']['manual']['total_ms']:.1f} ms, torch.nn.LSTM "
+          f"{profiled['ops']['torch']['total_ms']:.1f} ms; ns per element: "
+          + ", ".join(f"{k} {v:.2f}" for k, v in profiled["ns_per_element"].items()), flush=True)
     memory = measure_memory(memory_T, memory_runs, args.quick, args.seed, threads)
     for v in VARIANTS:
         print(f"peak training memory at T={memory_T}: {LABELS[v]:24s} {memory[v]['median_MiB']:7.1f} MiB "
@@ -367,12 +435,13 @@ def main(argv: list[str] | None = None) -> int:
             "torch": torch.__version__, "python": platform.python_version(), "seed": args.seed,
             "batch": flagship.batch, "input_size": flagship.input_size, "layers": flagship.layers,
             "flagship_hidden": flagship.hidden, "memory_T": memory_T, "memory_runs": memory_runs,
-            "memory_hidden": flagship.hidden,
+            "memory_hidden": flagship.hidden, "cpu_model": cpu_model(),
             "load_before": load_before, "load_after": os.getloadavg()[0],
             "wall_seconds": time.perf_counter() - start,
         },
         "timings": timings,
         "recording": recording,
+        "profile": profiled,
         "memory": memory,
     }
     args.out.mkdir(parents=True, exist_ok=True)

@@ -190,11 +190,13 @@ class RunSpec:
     num_layers: int = 2
     stop_at: float | None = None
     snapshots: bool = False  # keep the weights after every epoch (for probes during training)
+    fresh_data: bool = False  # new training sequences every epoch (else the same n_train, reshuffled)
 
     def config(self) -> dict:
         config = {**asdict(self), "task": "temporal_order_6a", "optimizer": "adam", "cache_version": CACHE_VERSION}
-        if not self.snapshots:
-            del config["snapshots"]  # so runs made before the field existed keep their cache entries
+        for late in ("snapshots", "fresh_data"):  # added later: when off, runs keep their cache entries
+            if not config[late]:
+                del config[late]
         return config
 
 
@@ -234,15 +236,19 @@ def forget_if_forced(ctx: Context, path: Path) -> None:
 def fit_spec(spec: RunSpec, path: Path, device: torch.device, progress: bool, position: int | None = None):
     """Build, train (or resume/load) and return ``(history, model)`` for one spec."""
     model = build_classifier(spec)
-    train = temporal_order(spec.n_train, seq_len=spec.seq_len, seed=1000 + spec.seed)
     test = test_set(spec.seq_len, spec.n_test)
+
+    def train_data(epoch: int):
+        seed = 1000 + spec.seed + (10_000 * epoch if spec.fresh_data else 0)  # never the test set's seed
+        train = temporal_order(spec.n_train, seq_len=spec.seq_len, seed=seed)
+        return train.tokens, train.labels
 
     def evaluate(m):
         return training.evaluate(m, test.tokens, test.labels)
 
     config = training.TrainConfig(epochs=spec.epochs, batch_size=spec.batch_size, lr=spec.lr, clip=spec.clip,
                                   seed=spec.seed, stop_at=spec.stop_at, keep_snapshots=spec.snapshots)
-    history = training.fit(model, (train.tokens, train.labels), evaluate, config, checkpoint=path,
+    history = training.fit(model, train_data if spec.fresh_data else train_data(0), evaluate, config, checkpoint=path,
                            progress=progress, desc=spec.name, device=device, position=position)
     return history, model
 
@@ -860,7 +866,8 @@ def frontier_spec(ctx: Context, key: str, seq_len: int, seed: int) -> RunSpec:
         {"cell": "lstm", **lstm_init(key if key in ("chrono", "torch") else float(key))}
     return RunSpec(f"frontier-{key}-T{seq_len}-s{seed}", "frontier", seed=seed, seq_len=seq_len,
                    n_train=b["frontier_n_train"], n_test=b["frontier_n_test"], epochs=epochs,
-                   batch_size=b["batch_size"], stop_at=b["frontier_solved"], snapshots=True, **fields)
+                   batch_size=b["batch_size"], stop_at=b["frontier_solved"], snapshots=True, fresh_data=True,
+                   **fields)
 
 
 def frontier_seeds(ctx: Context) -> list[int]:

@@ -118,6 +118,40 @@ def test_snapshots_need_a_checkpoint_and_are_reported_missing(tmp_path):
         snapshots(tmp_path / "ckpt.pt")
 
 
+def test_fresh_data_every_epoch_is_asked_for_by_epoch_and_resumes_identically(tmp_path):
+    asked = []
+
+    def data(epoch):
+        asked.append(epoch)
+        return easy_data(128, seed=epoch)
+
+    test_tokens, test_labels = easy_data(64, seed=99)
+    config = TrainConfig(epochs=3, batch_size=32, lr=1e-2, seed=0)
+
+    def train(path, interrupt_at=None):
+        calls = {"n": 0}
+
+        def evaluate_fn(m):
+            calls["n"] += 1
+            if calls["n"] == interrupt_at:
+                raise KeyboardInterrupt
+            return evaluate(m, test_tokens, test_labels)
+
+        return fit(small_model(), data, evaluate_fn, config, checkpoint=path, progress=False, device="cpu")
+
+    whole = train(tmp_path / "a.pt")
+    assert asked == [1, 2, 3]
+    with pytest.raises(KeyboardInterrupt):
+        train(tmp_path / "b.pt", interrupt_at=2)
+    asked.clear()
+    resumed = train(tmp_path / "b.pt")
+    assert asked == [2, 3]  # the resumed run starts at epoch 2, with epoch 2's data
+    assert without_seconds(resumed) == without_seconds(whole)
+    fixed = fit(small_model(), easy_data(128, seed=1), lambda m: evaluate(m, test_tokens, test_labels), config,
+                progress=False, device="cpu")
+    assert without_seconds(fixed) != without_seconds(whole)  # fresh data is really used
+
+
 def test_stop_at_ends_training_early():
     tokens, labels = easy_data()
     model = small_model()
