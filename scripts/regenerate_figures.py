@@ -980,8 +980,8 @@ def target_frontier(ctx: Context) -> None:
     ctx.fragment("frontier_budget",
                  f"Each cell trains {len(seeds)} seeds ({', '.join(map(str, seeds))}) of the flagship's model and "
                  f"recipe (embedding {RunSpec.embed_dim}, 2 × {RunSpec.hidden_size} units, Adam {RunSpec.lr:g}, batch "
-                 f"{b['batch_size']}, clipping at {RunSpec.clip:g}) on a fixed set of {n_train:,} training sequences, "
-                 f"evaluating on {b['frontier_n_test']:,} held-out sequences after every pass and stopping once test "
+                 f"{b['batch_size']}, clipping at {RunSpec.clip:g}), drawing {n_train:,} new training sequences for every "
+                 f"epoch, evaluating on {b['frontier_n_test']:,} held-out sequences after every epoch and stopping once test "
                  f"accuracy reaches {pct(bar)} (\"solved\"). At most: {budget_text} sequences. A configuration goes on "
                  f"to the next length only if at least one seed solved this one; \"not run\" marks where it stopped.")
     ctx.fragment("frontier_inits",
@@ -1054,12 +1054,12 @@ def frontier_highway(ctx: Context) -> None:
                                                                  marks=windows), config, time.time() - t0)
     ctx.figure("highway_forget.svg", plots.forget_timescales(tau_panels, horizon=T), config, time.time() - t0)
     ctx.results["frontier_highway"] = {"T": T, "early_position": early, "runs": data}
-    rows = [f"| {frontier_label(k)} | {label} | {pct(m['test_acc'])} | {m['grad_early']:.2g} | {m['grad_last']:.2g} | "
+    rows = [f"| {'chrono' if k == 'chrono' else f'bias {k}'} | {label} | {pct(m['test_acc'])} | {m['grad_early']:.2g} | {m['grad_last']:.2g} | "
             f"{m['ratio']:.2g} | {m['median_tau']:.3g} | {pct(m['frac_tau_ge_T'])} |"
             for k, entry in data.items() for label, m in entry.items()]
     ctx.fragment("highway_table",
-                 f"| model (T = {T}) | moment | test accuracy | ‖∂L/∂x{subscript(early)}‖ | ‖∂L/∂x{subscript(T - 1)}‖ | ratio "
-                 f"| median τ of f | f values with τ ≥ {T} |\n|---|---|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows))
+                 f"| init (T = {T}) | moment | test acc. | ‖∂L/∂x{subscript(early)}‖ | ‖∂L/∂x{subscript(T - 1)}‖ | ratio "
+                 f"| median τ | τ ≥ {T} |\n|---|---|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows))
 
 
 def frontier_gates(ctx: Context) -> None:
