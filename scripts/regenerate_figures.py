@@ -982,8 +982,9 @@ def target_frontier(ctx: Context) -> None:
     ctx.fragment("frontier_budget",
                  f"Each cell trains {len(seeds)} seeds ({', '.join(map(str, seeds))}) of the flagship's model and "
                  f"recipe (embedding {RunSpec.embed_dim}, 2 × {RunSpec.hidden_size} units, Adam {RunSpec.lr:g}, "
-                 f"clipping at {RunSpec.clip:g}) but with batches of {b['frontier_batch_size']} instead of "
-                 f"{b['batch_size']}, drawing {n_train:,} new training sequences for every epoch, evaluating on {b['frontier_n_test']:,} held-out sequences after every epoch and stopping once test "
+                 f"clipping at {RunSpec.clip:g}) but with batches of {b['frontier_batch_size']}"
+                 + (f" instead of {b['batch_size']}" if b["frontier_batch_size"] != b["batch_size"] else "")
+                 + f", drawing {n_train:,} new training sequences for every epoch, evaluating on {b['frontier_n_test']:,} held-out sequences after every epoch and stopping once test "
                  f"accuracy reaches {pct(bar)} (\"solved\"). At most: {budget_text} sequences. A configuration goes on "
                  f"to the next length only if at least one seed solved this one; \"not run\" marks where it stopped.")
     ctx.fragment("frontier_inits",
