@@ -129,6 +129,15 @@ def informative_mask(positions: Tensor, seq_len: int) -> Tensor:
     return mask
 
 
+def distractor_mask(positions: Tensor, seq_len: int) -> Tensor:
+    """``(B, T)`` bool mask of the distractors: every position but the informative ones and the first
+    (``B``) and last (``E``) symbols."""
+    mask = ~informative_mask(positions, seq_len)
+    mask[:, 0] = False
+    mask[:, -1] = False
+    return mask
+
+
 def gate_position_means(gates: dict[str, Tensor], positions: Tensor, names: tuple[str, ...] = ("i", "f", "o")) -> dict:
     """Mean gate value at informative vs distractor positions, per layer and gate.
 
@@ -143,9 +152,7 @@ def gate_position_means(gates: dict[str, Tensor], positions: Tensor, names: tupl
     any_gate = gates[names[0]]
     L, T = any_gate.shape[0], any_gate.shape[1]
     info = informative_mask(positions, T).T  # (T, B)
-    distractor = ~info
-    distractor[0] = False
-    distractor[-1] = False
+    distractor = distractor_mask(positions, T).T
     out: dict = {}
     for layer in range(L):
         entry = {}

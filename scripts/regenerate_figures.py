@@ -283,17 +283,18 @@ def prefetch(ctx: Context, specs: list[RunSpec], follow_up: FollowUp | None = No
     done: dict[str, training.History] = {}  # finished runs (cached or trained now), by name
     todo: list[RunSpec] = []
 
+    def unlock(spec: RunSpec) -> None:
+        for unlocked in follow_up(spec, done[spec.name]):
+            consider(unlocked)
+
     def finish(spec: RunSpec, history: training.History) -> None:
         done[spec.name] = history
-        for unlocked in follow_up(spec, history):
-            consider(unlocked)
+        unlock(spec)
 
     def consider(spec: RunSpec) -> None:
         if spec.name in seen:
-            # A run trained for a probe may be reached by the rule only later: ask again what it unlocks.
-            if spec.name in done:
-                for unlocked in follow_up(spec, done[spec.name]):
-                    consider(unlocked)
+            if spec.name in done:  # a run trained for a probe may be reached by the rule only later
+                unlock(spec)
             return
         seen.add(spec.name)
         path = checkpoint_path(ctx, spec)
@@ -864,12 +865,20 @@ def frontier_spec(ctx: Context, key: str, seq_len: int, seed: int) -> RunSpec:
     """One frontier run: configuration ``key`` at length ``seq_len``, stopping once it is solved."""
     b = budget(ctx)
     epochs = dict(zip(b["frontier_lengths"], b["frontier_epochs"]))[seq_len]
-    fields = {"cell": "rnn", "forget_bias": None} if key == "rnn" else \
-        {"cell": "lstm", **lstm_init(key if key in ("chrono", "torch") else float(key))}
+    fields = {"cell": "rnn", "forget_bias": None} if key == "rnn" else {"cell": "lstm", **lstm_init(key)}
     return RunSpec(f"frontier-{key}-T{seq_len}-s{seed}", "frontier", seed=seed, seq_len=seq_len,
                    n_train=b["frontier_n_train"], n_test=b["frontier_n_test"], epochs=epochs,
                    batch_size=b["frontier_batch_size"], stop_at=b["frontier_solved"], snapshots=True, fresh_data=True,
                    **fields)
+
+
+def frontier_key(spec: RunSpec) -> str:
+    """The configuration a frontier run belongs to (the inverse of :func:`frontier_spec`'s fields)."""
+    if spec.cell == "rnn":
+        return "rnn"
+    if spec.init == "chrono":
+        return "chrono"
+    return "torch" if spec.forget_bias is None else init_key(spec.forget_bias)
 
 
 def frontier_seeds(ctx: Context) -> list[int]:
@@ -906,8 +915,7 @@ def frontier_follow_up(ctx: Context) -> FollowUp:
     def follow(spec: RunSpec, history: training.History) -> list[RunSpec]:
         if spec.name not in reached:
             return []
-        key = spec.name.split("-")[1]
-        unlocked = frontier_next(ctx, key, spec.seq_len, [history])
+        unlocked = frontier_next(ctx, frontier_key(spec), spec.seq_len, [history])
         reached.update(s.name for s in unlocked)
         return unlocked
 
@@ -1028,7 +1036,8 @@ def frontier_highway(ctx: Context) -> None:
     T = b["frontier_highway_T"]
     probe = test_set(T, b["frontier_probe_n"])
     test = test_set(T, b["frontier_n_test"])
-    early = (temporal_order_windows(T)[0][0] + temporal_order_windows(T)[0][1]) // 2
+    windows = temporal_order_windows(T)
+    early = sum(windows[0]) // 2  # the middle of the first informative window
     grad_panels, tau_panels, data = {}, {}, {}
     for init in HIGHWAY_INITS:
         spec = frontier_spec(ctx, init_key(init), T, ctx.seed)
@@ -1050,7 +1059,6 @@ def frontier_highway(ctx: Context) -> None:
                             "median_tau": float(np.median(tau)), "frac_tau_ge_T": float((tau >= T).mean())}
         grad_panels[title], tau_panels[title] = grads, taus
         data[init_key(init)] = entry
-    windows = temporal_order_windows(T)
     config = {"models": [frontier_spec(ctx, init_key(i), T, ctx.seed).config() for i in HIGHWAY_INITS],
               "probe_sequences": b["frontier_probe_n"]}
     ctx.figure("highway_gradients.svg", plots.gradient_profiles(grad_panels, r"mean $\|\partial L/\partial x_t\|$",
@@ -1084,9 +1092,7 @@ def frontier_gates(ctx: Context) -> None:
         stats = probes.gate_position_means(gates, test.positions)
         panels[f"T = {T} (seed {spec.seed}, {pct(acc)} correct)"] = {
             f"L{layer[-1]} {g}": stats[layer][g] for layer in stats for g in ("i", "f", "o")}
-        info = probes.informative_mask(test.positions, T).T
-        distractor = ~info
-        distractor[0] = distractor[-1] = False
+        distractor = probes.distractor_mask(test.positions, T).T  # (T, B)
         long_units = {}
         for layer in range(gates["f"].shape[0]):
             mean_f = gates["f"][layer][distractor].mean(dim=0)  # (H,): each unit's mean f between the symbols
@@ -1291,17 +1297,15 @@ def frontier_claims(frontier: dict, highway: dict) -> list[tuple[str, str, str]]
 
     rows = []
     T_hw, early = highway["T"], highway["early_position"]
-    ratios = {key: {label.split(":")[0]: m["ratio"] for label, m in entry.items()} for key, entry in highway["runs"].items()}
-    chrono_end = list(ratios["chrono"].values())[-1]
+    ratios = {key: [m["ratio"] for m in entry.values()] for key, entry in highway["runs"].items()}  # init … end
     const = next(k for k in highway["runs"] if k != "chrono")
     long_T, longest = max(lengths), longest_solved(grid["chrono"]) or 0
     hundreds = [T for T in lengths if 100 < T < 1000]
     rows.append(("Error signals propagate backward for hundreds or thousands of steps without decaying.",
                  "LSTM with chrono init, solved: " + "; ".join(f"T = {T}: {solved_at('chrono', T)}" for T in lengths[2:])
                  + f". At T = {T_hw}, ‖∂L/∂x{subscript(early)}‖ / ‖∂L/∂x{subscript(T_hw - 1)}‖ is "
-                 f"{list(ratios['chrono'].values())[0]:.2g} at initialisation and {chrono_end:.2g} at the end of training "
-                 f"for chrono; for forget bias {const} it goes from {list(ratios[const].values())[0]:.2g} to "
-                 f"{list(ratios[const].values())[-1]:.2g}.",
+                 f"{ratios['chrono'][0]:.2g} at initialisation and {ratios['chrono'][-1]:.2g} at the end of training "
+                 f"for chrono; for forget bias {const} it goes from {ratios[const][0]:.2g} to {ratios[const][-1]:.2g}.",
                  "supported" if longest >= long_T else ("partly: hundreds of steps yes, a thousand not on our budget"
                                                         if longest >= max(hundreds, default=long_T) else "not supported")))
     b1, b0 = longest_solved(grid["1"]) or 0, longest_solved(grid["torch"]) or 0

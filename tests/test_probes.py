@@ -8,7 +8,7 @@ import torch
 
 from lstm_book import SequenceClassifier
 from lstm_book.probes import (
-    cell_gradient_norms, gate_position_means, informative_mask, input_gradient_norms, rnn_jacobian_norms,
+    cell_gradient_norms, distractor_mask, gate_position_means, informative_mask, input_gradient_norms, rnn_jacobian_norms,
     saturation_fractions, unroll_lstm,
 )
 from lstm_book.tasks import temporal_order
@@ -94,6 +94,8 @@ def test_informative_mask_and_position_means():
     positions = torch.tensor([[1, 3], [0, 2]])
     mask = informative_mask(positions, 5)
     assert mask.tolist() == [[False, True, False, True, False], [True, False, True, False, False]]
+    # distractors: neither informative nor the first or last symbol
+    assert distractor_mask(positions, 5).tolist() == [[False, False, True, False, False], [False, True, False, True, False]]
     # a fake gate that is 1 at the informative positions and 0 elsewhere
     f = mask.T.float()[None, :, :, None].expand(1, 5, 2, 3)
     stats = gate_position_means({"f": f}, positions, names=("f",))
