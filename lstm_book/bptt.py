@@ -26,48 +26,74 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+INFERENCE_CHUNK = 16  # steps of input projection per buffer fill when nothing is kept (inference)
+
 
 # --8<-- [start:forward]
+def _double_g_rows(w: Tensor) -> Tensor:
+    """A copy of ``w`` (``(4H, ·)`` or ``(4H,)``) with the candidate block ``g`` times 2: then the
+    pre-activation computed from it is exactly ``2 a_g`` (doubling is exact in floating point)."""
+    H = w.shape[0] // 4
+    w = w.clone()
+    w[2 * H : 3 * H] *= 2
+    return w
+
+
 def _forward_scan(
     x: Tensor, h_0: Tensor, c_0: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias: Tensor | None,
-    T: int, reverse: bool,
-) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    reverse: bool, keep: bool = True,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Run Eqs. (4)–(9) over the sequence into preallocated buffers.
 
-    Returns ``gates (T, B, 4H)`` (post-activation ``i, f, g, o``), ``output (T, B, H)`` (``h_t`` at
-    the position of ``x_t``), ``c_buf (T+1, B, H)``, which holds ``c_0`` in one extra slot (slot 0
-    going forward, slot ``T`` going backward) so that ``c_{t−1}`` of every step is a plain slice,
-    and ``tanh_c (T, B, H)``.
+    Eq. (6) uses ``tanh(a) = 2σ(2a) − 1``: the ``g`` rows of the weights and bias are doubled, so one
+    ``sigmoid`` covers all four gates (``tanh`` costs several times a ``sigmoid`` per element on the
+    CPU), and ``g_t`` itself is never stored.
+
+    With ``keep`` (training), returns ``gates (T, B, 4H)`` (post-activation ``i_t, f_t, s_t, o_t``,
+    where ``s_t = σ(2a_g) = (1 + g_t)/2``), ``output (T, B, H)`` (``h_t`` at the position of
+    ``x_t``), ``c_buf (T+1, B, H)``, which holds ``c_0`` in one extra slot (slot 0 going forward,
+    slot ``T`` going backward) so that ``c_{t−1}`` of every step is a plain slice, ``tanh_c (T, B,
+    H)`` and ``c_n (B, H)``. Without ``keep`` (inference) nothing is kept for a backward pass: the
+    input half of the pre-activations is computed ``INFERENCE_CHUNK`` steps at a time into one small
+    buffer, ``c_t`` overwrites ``c_{t−1}`` in place, and only ``output`` and ``c_n`` are meaningful.
     """
-    B, H = h_0.shape
-    # The input half of every pre-activation at once: a_t = W_ih x_t + b (+ W_hh h_{t-1} below).
-    gates = F.linear(x, weight_ih, bias).contiguous()  # (T, B, 4H), the same call as the autograd path
+    T, B, H = x.shape[0], h_0.shape[0], h_0.shape[1]
+    weight_ih_t, weight_hh_t = _double_g_rows(weight_ih).t(), _double_g_rows(weight_hh).t()
+    bias = None if bias is None else _double_g_rows(bias)
     output = h_0.new_empty(T, B, H)
-    c_buf = c_0.new_empty(T + 1, B, H)
-    tanh_c = c_0.new_empty(T, B, H)
-    i_g = c_0.new_empty(B, H)  # scratch space for i_t ⊙ g_t, reused at every step
-    c_buf[T if reverse else 0] = c_0
-    # Per-step views made in one call each (unbind), so the loop below only launches kernels.
-    a = gates.unbind(0)
-    i, f, g, o = (v.unbind(0) for v in gates.chunk(4, dim=2))
-    hs, tcs = output.unbind(0), tanh_c.unbind(0)
+    hs = output.unbind(0)  # per-step views made in one call, so the loop below only launches kernels
     h_prev = (hs[1:] + (h_0,)) if reverse else ((h_0,) + hs[:-1])  # h_{t-1} of the step at position t
-    cs = c_buf.unbind(0)
-    weight_hh_t = weight_hh.t()
-    steps = range(T - 1, -1, -1) if reverse else range(T)
-    for t in steps:
-        prev, cur = (t + 1, t) if reverse else (t, t + 1)  # slots of c_{t-1} and c_t in c_buf
-        a[t].addmm_(h_prev[t], weight_hh_t)  # a_t += W_hh h_{t-1}: the only matrix product per step
-        f[t].sigmoid_()  # Eq. (4): forget gate, in place: the buffer now holds f_t
-        i[t].sigmoid_()  # Eq. (5): input gate
-        g[t].tanh_()  # Eq. (6): candidate values (c̃_t)
-        o[t].sigmoid_()  # Eq. (8): output gate
-        torch.mul(f[t], cs[prev], out=cs[cur])  # Eq. (7): c_t = f_t ⊙ c_{t-1} ...
-        torch.mul(i[t], g[t], out=i_g)
-        cs[cur].add_(i_g)  # ... + i_t ⊙ g_t  (not a fused addcmul_: same rounding as lstm_step)
-        torch.tanh(cs[cur], out=tcs[t])  # tanh(c_t), kept for Eq. (12) and (13)
-        torch.mul(o[t], tcs[t], out=hs[t])  # Eq. (9): h_t = o_t ⊙ tanh(c_t)
-    return gates, output, c_buf, tanh_c
+    if keep:  # every step's values stay for the backward pass
+        chunk = T
+        c_buf, tanh_c = c_0.new_empty(T + 1, B, H), c_0.new_empty(T, B, H)
+        c_buf[T if reverse else 0] = c_0
+        cs, tcs = c_buf.unbind(0), tanh_c.unbind(0)
+    else:  # one buffer each: c_{t-1} and c_t are the same memory, so is every step's tanh(c_t)
+        chunk = min(T, INFERENCE_CHUNK)
+        c_buf, tanh_c = c_0.clone(), torch.empty_like(c_0)
+        cs, tcs = (c_buf,) * (T + 1), (tanh_c,) * T
+    gates = x.new_empty(chunk, B, 4 * H)
+    starts = range(0, T, chunk)
+    for t0 in reversed(starts) if reverse else starts:
+        n = min(chunk, T - t0)
+        # The input half of the chunk's pre-activations at once: a_t = W_ih x_t + b (+ W_hh h_{t-1} below).
+        x_rows, a_rows = x[t0 : t0 + n].reshape(n * B, -1), gates[:n].view(n * B, 4 * H)
+        if bias is None:
+            torch.mm(x_rows, weight_ih_t, out=a_rows)
+        else:
+            torch.addmm(bias, x_rows, weight_ih_t, out=a_rows)
+        a = gates[:n].unbind(0)
+        i, f, s, o = (v.unbind(0) for v in gates[:n].chunk(4, dim=2))
+        for k in range(n - 1, -1, -1) if reverse else range(n):
+            t = t0 + k
+            prev, cur = (t + 1, t) if reverse else (t, t + 1)  # slots of c_{t-1} and c_t in cs
+            a[k].addmm_(h_prev[t], weight_hh_t)  # a_t += W_hh h_{t-1}: the only matrix product per step
+            a[k].sigmoid_()  # Eqs. (4), (5), (8): f_t, i_t, o_t; and s_t = σ(2a_g), so g_t = 2 s_t − 1 (Eq. 6)
+            torch.mul(f[k], cs[prev], out=cs[cur])  # Eq. (7): c_t = f_t ⊙ c_{t-1} ...
+            cs[cur].addcmul_(i[k], s[k], value=2).sub_(i[k])  # ... + i_t ⊙ g_t = 2 i_t ⊙ s_t − i_t
+            torch.tanh(cs[cur], out=tcs[t])  # tanh(c_t), for Eqs. (9), (12) and (13)
+            torch.mul(o[k], tcs[t], out=hs[t])  # Eq. (9): h_t = o_t ⊙ tanh(c_t)
+    return gates, output, c_buf, tanh_c, cs[0 if reverse else T]
 # --8<-- [end:forward]
 
 
@@ -78,9 +104,10 @@ def _gate_factors(gates: Tensor, c_prev: Tensor, tanh_c: Tensor) -> tuple[Tensor
     Returns ``K (T, B, 4H)`` with ``δa_t = [δc_t, δc_t, δc_t, δh_t] ⊙ K_t`` (blockwise, Eq. 13) and
     ``K_c (T, B, H)`` with ``δc_t = δh_t ⊙ K_c,t + δc_{t+1} ⊙ f_{t+1}`` (Eq. 12).
     """
-    i, f, g, o = gates.chunk(4, dim=2)
+    i, f, s, o = gates.chunk(4, dim=2)  # s_t = σ(2a_g), as _forward_scan leaves it
+    g = s.mul(2).sub_(1)  # g_t = 2 s_t − 1 = tanh(a_g), Eq. (6)
     K = torch.empty_like(gates)
-    K_i, K_f, K_g, K_o = K.chunk(4, dim=2)  # filled in place: no full-size temporaries
+    K_i, K_f, K_g, K_o = K.chunk(4, dim=2)  # filled in place: no temporaries of K's size
     torch.sub(1, i, out=K_i).mul_(i).mul_(g)  # δa_i = δc_t ⊙ g_t ⊙ i_t(1 − i_t)
     torch.sub(1, f, out=K_f).mul_(f).mul_(c_prev)  # δa_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
     torch.mul(g, g, out=K_g).neg_().add_(1).mul_(i)  # δa_g = δc_t ⊙ i_t ⊙ (1 − g_t²)
@@ -112,13 +139,13 @@ class LSTMLayerFunction(torch.autograd.Function):
     def forward(ctx, x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse):
         T = x.shape[0]
         bias = None if bias_ih is None else bias_ih + bias_hh  # the gates see the sum
-        gates, output, c_buf, tanh_c = _forward_scan(x, h_0, c_0, weight_ih, weight_hh, bias, T, reverse)
+        gates, output, c_buf, tanh_c, c_n = _forward_scan(x, h_0, c_0, weight_ih, weight_hh, bias, reverse)
         ctx.reverse, ctx.has_bias = reverse, bias_ih is not None
         # The output is saved, not copied: h_{t-1} of every step is in it (or is h_0). Like
         # torch.nn.LSTM, a backward after modifying it in place raises autograd's usual error.
         ctx.save_for_backward(x, h_0, weight_ih, weight_hh, gates, output, c_buf, tanh_c)
         last = 0 if reverse else T - 1
-        return output, output[last].clone(), c_buf[0 if reverse else T].clone()
+        return output, output[last].clone(), c_n.clone()
 
     # --8<-- [start:backward]
     @staticmethod
@@ -176,6 +203,9 @@ def lstm_layer(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """One LSTM layer and direction with the hand-written backward pass of :class:`LSTMLayerFunction`.
 
+    When no gradient can flow (grad mode off, or no input requires one), the layer runs the forward
+    loop without keeping anything for a backward pass and without going through autograd.
+
     Args:
         x: ``(T, B, I)``, time-major.
         h_0: ``(B, H)`` initial hidden state.
@@ -196,4 +226,9 @@ def lstm_layer(
             f"lstm_layer: expected x (T, B, I), h_0 and c_0 (B, H); got x {tuple(x.shape)}, "
             f"h_0 {tuple(h_0.shape)}, c_0 {tuple(c_0.shape)}"
         )
-    return LSTMLayerFunction.apply(x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
+    inputs = (x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh)
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs):
+        return LSTMLayerFunction.apply(*inputs, reverse)
+    bias = None if bias_ih is None else bias_ih + bias_hh
+    _, output, _, _, c_n = _forward_scan(x, h_0, c_0, weight_ih, weight_hh, bias, reverse, keep=False)
+    return output, output[0 if reverse else -1].clone(), c_n

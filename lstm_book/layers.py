@@ -218,7 +218,8 @@ class LSTM(_Recurrent):
             BPTT needs and the backward pass is written out by hand (Eqs. 12–15 of Part 1); without
             autograd bookkeeping it is also the faster forward. ``"autograd"`` runs the readable
             cell, :func:`lstm_book.cell.lstm_step`, once per step and lets autograd differentiate
-            it (needed for second derivatives). Both give the same numbers; ``return_gates=True``
+            it (needed for second derivatives). Both give the same numbers up to rounding (the
+            manual path computes ``tanh`` of the candidate as ``2σ(2a) − 1``); ``return_gates=True``
             always uses the autograd path, so the recorded tensors are differentiable.
 
     ``forward(x, state=None, return_gates=False)`` returns ``(output, (h_n, c_n))``; shapes are in
