@@ -4,7 +4,7 @@
     python scripts/regenerate_figures.py            # everything, full budget (about 15 min on 2 CPU cores)
     python scripts/regenerate_figures.py --quick    # everything on a tiny budget (tests, previews)
     python scripts/regenerate_figures.py --only part1 flagship --out /tmp/figs
-    python scripts/regenerate_figures.py --only frontier claims   # the long-lag frontier (about 30 min)
+    python scripts/regenerate_figures.py --only frontier claims   # the long-lag frontier (about 20 min on 2 cores)
 
 Each training run is cached under ``<out>/.cache/`` by a hash of its configuration: re-running loads
 finished runs, and a killed run (Ctrl-C) resumes from its last finished epoch. ``--force`` retrains.
@@ -836,7 +836,7 @@ def target_seq2seq(ctx: Context) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# Target: frontier — how long a lag each initialisation learns (not in the default run: ~30 min)
+# Target: frontier — how long a lag each initialisation learns (not in the default run: ~20 min on 2 cores)
 # ----------------------------------------------------------------------------------------------
 
 FRONTIER_INITS: tuple[str | float, ...] = ("torch", 1.0, 3.0, "chrono")
@@ -1478,7 +1478,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="tiny budget: every figure in about a minute")
     parser.add_argument("--only", nargs="+", metavar="NAME", default=None,
                         help=f"only these targets (valid: {', '.join(TARGETS)}; without --only: all but frontier, "
-                             "which takes about 30 min on 2 cores and runs only when named)")
+                             "which takes about 20 min on 2 cores and runs only when named)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "figures",
                         help="output folder (default: docs/figures)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
