@@ -2,8 +2,9 @@
 
 The readable path of :class:`lstm_book.LSTM` runs :func:`lstm_book.cell.lstm_step` once per step
 and lets autograd record every product and nonlinearity. This module does the same forward
-computation but keeps only what the backward pass needs, and writes the backward pass out by
-hand, with the equations of Part 1 (``docs/part1-math/gradient-flow.md``):
+computation (up to rounding: one ``sigmoid`` serves all four gates, with ``tanh(a) = 2σ(2a) − 1``)
+but keeps only what the backward pass needs, or nothing when no gradient is wanted, and writes the
+backward pass out by hand, with the equations of Part 1 (``docs/part1-math/gradient-flow.md``):
 
 * Eq. (12)  ``δc_t = δh_t ⊙ o_t ⊙ (1 − tanh²(c_t)) + δc_{t+1} ⊙ f_{t+1}``
 * Eq. (13)  the four gate pre-activation deltas ``δa_t = [δa_i; δa_f; δa_g; δa_o]``
@@ -23,7 +24,6 @@ double backward raises an error (see :class:`LSTMLayerFunction`).
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 INFERENCE_CHUNK = 16  # steps of input projection per buffer fill when nothing is kept (inference)
