@@ -40,8 +40,8 @@ def _double_g_rows(w: Tensor) -> Tensor:
 
 
 def _forward_scan(
-    x: Tensor, h_0: Tensor, c_0: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias: Tensor | None,
-    reverse: bool, keep: bool = True,
+    x: Tensor, h_0: Tensor, c_0: Tensor, weight_ih: Tensor, weight_hh: Tensor,
+    bias_ih: Tensor | None, bias_hh: Tensor | None, reverse: bool, keep: bool = True,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """Run Eqs. (4)–(9) over the sequence into preallocated buffers.
 
@@ -59,7 +59,7 @@ def _forward_scan(
     """
     T, B, H = x.shape[0], h_0.shape[0], h_0.shape[1]
     weight_ih_t, weight_hh_t = _double_g_rows(weight_ih).t(), _double_g_rows(weight_hh).t()
-    bias = None if bias is None else _double_g_rows(bias)
+    bias = None if bias_ih is None else _double_g_rows(bias_ih + bias_hh)  # the gates see the sum
     output = h_0.new_empty(T, B, H)
     hs = output.unbind(0)  # per-step views made in one call, so the loop below only launches kernels
     h_prev = (hs[1:] + (h_0,)) if reverse else ((h_0,) + hs[:-1])  # h_{t-1} of the step at position t
@@ -138,8 +138,7 @@ class LSTMLayerFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse):
         T = x.shape[0]
-        bias = None if bias_ih is None else bias_ih + bias_hh  # the gates see the sum
-        gates, output, c_buf, tanh_c, c_n = _forward_scan(x, h_0, c_0, weight_ih, weight_hh, bias, reverse)
+        gates, output, c_buf, tanh_c, c_n = _forward_scan(x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
         ctx.reverse, ctx.has_bias = reverse, bias_ih is not None
         # The output is saved, not copied: h_{t-1} of every step is in it (or is h_0). Like
         # torch.nn.LSTM, a backward after modifying it in place raises autograd's usual error.
@@ -229,6 +228,5 @@ def lstm_layer(
     inputs = (x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh)
     if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs):
         return LSTMLayerFunction.apply(*inputs, reverse)
-    bias = None if bias_ih is None else bias_ih + bias_hh
-    _, output, _, _, c_n = _forward_scan(x, h_0, c_0, weight_ih, weight_hh, bias, reverse, keep=False)
+    _, output, _, _, c_n = _forward_scan(*inputs, reverse, keep=False)
     return output, output[0 if reverse else -1].clone(), c_n

@@ -429,18 +429,18 @@ def main(argv: list[str] | None = None) -> int:
               f"manual {r['forward_manual_ratio']:.2f}x   (CPU-time ratios: train {r['train_autograd_cpu_ratio']:.2f}x/"
               f"{r['train_manual_cpu_ratio']:.2f}x, forward {r['forward_autograd_cpu_ratio']:.2f}x/"
               f"{r['forward_manual_cpu_ratio']:.2f}x)", flush=True)
-    flagship_T = t_sweep[1] if len(t_sweep) > 1 else t_sweep[0]
+    flagship = t_sweep[1] if len(t_sweep) > 1 else t_sweep[0]  # T = 100, hidden 64 in the full plan
     all_cores = None
     if (os.cpu_count() or 1) > threads:  # the same shape once more, with a thread per core
         torch.set_num_threads(os.cpu_count())
-        all_cores = time_shape(flagship_T, repeats, args.seed) | {"threads": os.cpu_count()}
+        all_cores = time_shape(flagship, repeats, args.seed) | {"threads": os.cpu_count()}
         torch.set_num_threads(threads)
         print(f"{all_cores['threads']} threads, T={all_cores['T']} H={all_cores['hidden']}: train "
               f"{all_cores['train_manual_ratio']:.2f}x, forward {all_cores['forward_manual_ratio']:.2f}x", flush=True)
-    recording = time_recording(flagship_T, repeats, args.seed)
+    recording = time_recording(flagship, repeats, args.seed)
     print(f"gate recording at T={recording['T']}: {recording['gates_ms']:.1f} ms vs ordinary forward "
           f"{recording['plain_ms']:.1f} ms ({recording['ratio']:.2f}x)", flush=True)
-    profiled = profile_forward(flagship_T, args.seed)
+    profiled = profile_forward(flagship, args.seed)
     print(f"forward profile: ours {profiled['ops']['manual']['total_ms']:.1f} ms, torch.nn.LSTM "
           f"{profiled['ops']['torch']['total_ms']:.1f} ms; ns per element: "
           + ", ".join(f"{k} {v:.2f}" for k, v in profiled["ns_per_element"].items()), flush=True)
@@ -448,7 +448,6 @@ def main(argv: list[str] | None = None) -> int:
     for v in VARIANTS:
         print(f"peak training memory at T={memory_T}: {LABELS[v]:24s} {memory[v]['median_MiB']:7.1f} MiB "
               f"({memory[v]['median_MiB'] / memory['torch']['median_MiB']:.2f}x torch)")
-    flagship = t_sweep[0]
     report = {
         "meta": {
             "quick": args.quick, "repeats": repeats, "threads": threads, "cpu_count": os.cpu_count(),

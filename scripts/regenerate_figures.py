@@ -922,7 +922,7 @@ def frontier_follow_up(ctx: Context) -> FollowUp:
     return follow
 
 
-def frontier_cell(entry: dict, n_train: int) -> str:
+def frontier_cell(entry: dict) -> str:
     """A table cell: seeds solved and the median sequences needed, or the best accuracy of the failures."""
     if not entry["run"]:
         return "not run"
@@ -981,7 +981,7 @@ def target_frontier(ctx: Context) -> None:
     ctx.figure("frontier.svg", plots.frontier(lengths, series), {"runs": [s.config() for s in specs_run]},
                time.time() - t0)
     n_train = b["frontier_n_train"]
-    rows = [f"| {frontier_label(k)} | " + " | ".join(frontier_cell(grid[k][str(T)], n_train) for T in lengths) + " |"
+    rows = [f"| {frontier_label(k)} | " + " | ".join(frontier_cell(grid[k][str(T)]) for T in lengths) + " |"
             for k in grid]
     ctx.fragment("frontier_table",
                  "| configuration | " + " | ".join(f"T = {T}" for T in lengths) + " |\n|---|" + "---:|" * len(lengths)
