@@ -311,7 +311,7 @@ def markdown(report: dict) -> str:
         "",
         f"Where the forward time goes at T = {prof['T']}, hidden {prof['hidden']} (`torch.profiler`, self CPU "
         f"time of one forward pass; the profiler's own overhead inflates both totals). Ours: "
-        f"{ours['total_ms']:.1f} ms in these operators:",
+        f"{ours['total_ms']:.1f} ms over all operators, the largest of them:",
         "",
         "| operator | calls | total (ms) | per call (µs) |",
         "|---|---:|---:|---:|",
