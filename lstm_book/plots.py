@@ -454,27 +454,28 @@ def frontier(lengths: Sequence[int], series: Mapping[str, Mapping], sequences_un
     return fig
 
 
-def forget_timescales(panels: Mapping[str, Mapping[str, tuple[str, np.ndarray]]], horizon: float | None = None) -> Figure:
+def forget_timescales(panels: Mapping[str, Mapping[str, tuple[str, Sequence[float]]]], bins: np.ndarray,
+                      horizon: float | None = None) -> Figure:
     """Distribution of the forget gate's memory time scale τ = 1 / (1 − f), one panel per model.
 
     A gate held at f keeps a fraction f^k of the cell state after k steps, about e^(−k/τ): τ is the
-    number of steps a unit remembers. Values are histogrammed on a log axis (τ = 1: f = 0; τ = 100: f = 0.99).
+    number of steps a unit remembers. The histograms are drawn on a log axis (τ = 1: f = 0; τ = 100: f = 0.99).
 
     Args:
-        panels: panel title → {line label: (colour, f values of any shape)}.
+        panels: panel title → {line label: (colour, percentage of values in each bin)}, as computed by
+            :func:`lstm_book.experiments.frontier_probes.tau_histogram`.
+        bins: the ``len(percentages) + 1`` bin edges, in steps.
         horizon: a time scale to mark (e.g. the sequence length), dashed.
     """
     n = len(panels)
-    bins = np.logspace(0, 5, 61)
     with book_style():
         fig, axes = _new_figure(n, 1, height=2.4 * n + 0.8, sharex=True)
         axes = np.atleast_1d(axes)
         for ax, (title, lines) in zip(axes, panels.items()):
-            for label, (colour, f) in lines.items():
-                f = np.asarray(f, dtype=np.float64).ravel()
-                tau = np.clip(1.0 / np.maximum(1.0 - f, 1e-12), bins[0], bins[-1] * 0.999)
-                weights = np.full(tau.shape, 100.0 / max(1, tau.size))
-                ax.hist(tau, bins=bins, weights=weights, histtype="step", color=colour, linewidth=1.5, label=label)
+            for label, (colour, percent) in lines.items():
+                # one point per bin (its left edge) weighted by the bin's share: the histogram as measured
+                ax.hist(bins[:-1], bins=bins, weights=percent, histtype="step", color=colour, linewidth=1.5,
+                        label=label)
             if horizon is not None:
                 ax.axvline(horizon, color=GREY, linestyle="--", linewidth=1.0)
             ax.set_xscale("log")
@@ -485,3 +486,45 @@ def forget_timescales(panels: Mapping[str, Mapping[str, tuple[str, np.ndarray]]]
                             + (f"; dashed: T = {horizon:g})" if horizon is not None else ")"))
     return fig
 
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 2: the benchmark of scripts/bench_lstm.py
+# ----------------------------------------------------------------------------------------------
+
+
+def bench_ratios(rows: Sequence[Mapping], variants: Mapping[str, str], reference: str) -> Figure:
+    """Time of each variant relative to a reference implementation, against sequence length, on a log scale.
+
+    Args:
+        rows: one per length, each with ``T`` and, per kind (``train``, ``forward``) and variant ``v``, the
+            median ratio ``{kind}_{v}_ratio`` and its interquartile range ``{kind}_{v}_iqr`` (a pair).
+        variants: variant key → ``(label, colour)``, e.g. ``{"manual": ("ours, hand-written BPTT", BLUE)}``.
+        reference: the reference's label, drawn as the dotted line at 1×.
+    """
+    rows = sorted(rows, key=lambda r: r["T"])
+    fig, axes = _new_figure(1, 2, height=3.4, width=7.2, sharey=True)
+    ratios = [r[f"{k}_{v}_iqr"][j] for r in rows for k in ("train", "forward") for v in variants for j in (0, 1)]
+    with book_style():
+        for ax, kind, title in zip(axes, ("train", "forward"), ("training step", "forward (no grad)")):
+            Ts = [r["T"] for r in rows]
+            for v, (label, colour) in variants.items():
+                ax.plot(Ts, [r[f"{kind}_{v}_ratio"] for r in rows], marker="o", color=colour, label=label)
+                ax.fill_between(Ts, [r[f"{kind}_{v}_iqr"][0] for r in rows], [r[f"{kind}_{v}_iqr"][1] for r in rows],
+                                color=colour, alpha=0.18, linewidth=0)
+            ax.axhline(1.0, color=GREY, linestyle=":", linewidth=1.2, label=reference)
+            ax.set_xscale("log")
+            ax.set_xticks(Ts, [str(t) for t in Ts])
+            ax.minorticks_off()
+            ax.set_xlabel("sequence length $T$ (log scale)")
+            ax.set_title(title)
+        # log scale: a ratio of 2 looks as far from 1 as a ratio of 1/2, and 20× fits beside 1.1×
+        lo, hi = min(ratios + [1.0]) / 1.15, max(ratios + [1.0]) * 1.15
+        ticks = [t for t in (0.25, 0.5, 1, 1.5, 2, 3, 4, 8, 16, 32, 64) if lo <= t <= hi]
+        axes[0].set_yscale("log")
+        axes[0].set_ylim(lo, hi)
+        axes[0].set_yticks(ticks, [f"{t:g}×" for t in ticks])
+        axes[0].minorticks_off()
+        axes[0].set_ylabel(f"time / {reference}'s time (log)")
+        axes[0].legend(loc="upper left", fontsize=9)
+    return fig

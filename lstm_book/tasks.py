@@ -76,7 +76,18 @@ TEMPORAL_ORDER_VOCAB_SIZE = len(TEMPORAL_ORDER_SYMBOLS)
 # t2 ∈ [50, 60]; 6b (three symbols) at [10, 20], [33, 43], [66, 76].
 WINDOWS_6A = ((0.10, 0.20), (0.50, 0.60))
 WINDOWS_6B = ((0.10, 0.20), (0.33, 0.43), (0.66, 0.76))
+# 6a's classes: the order of its two symbols (X = 0, Y = 1, first symbol most significant), all equally likely.
+TEMPORAL_ORDER_CLASSES = 2 ** len(WINDOWS_6A)  # 4
+TEMPORAL_ORDER_CHANCE = 1 / TEMPORAL_ORDER_CLASSES  # 25%: the accuracy of a guess
 # --8<-- [end:temporal_order_vocab]
+
+
+def temporal_order_class_names(num_symbols: int = 2) -> tuple[str, ...]:
+    """The name of every class, in label order: ``("XX", "XY", "YX", "YY")`` for 6a."""
+    names = [""]
+    for _ in range(num_symbols):
+        names = [n + s for n in names for s in (TEMPORAL_ORDER_SYMBOLS[X], TEMPORAL_ORDER_SYMBOLS[Y])]
+    return tuple(names)
 
 
 @dataclass(frozen=True)

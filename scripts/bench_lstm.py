@@ -342,41 +342,12 @@ def markdown(report: dict) -> str:
 
 
 def figure(report: dict, path: Path) -> None:
+    """The ratios at the flagship's hidden size against T, drawn by :func:`lstm_book.plots.bench_ratios`."""
     from lstm_book import plots
 
-    colours = {"autograd": plots.PALETTE[1], "manual": plots.PALETTE[0]}
-    t_rows = [r for r in report["timings"] if r["hidden"] == report["meta"]["flagship_hidden"]]
-    t_rows.sort(key=lambda r: r["T"])
-    with plots.book_style():
-        import matplotlib.pyplot as plt
-
-        fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.4), layout="constrained", sharey=True)
-        ratios = [r[f"{k}_{v}_iqr"][j] for r in t_rows for k in ("train", "forward")
-                  for v in ("autograd", "manual") for j in (0, 1)]
-        for ax, kind, title in zip(axes, ("train", "forward"), ("training step", "forward (no grad)")):
-            Ts = [r["T"] for r in t_rows]
-            for v in ("autograd", "manual"):
-                ys = [r[f"{kind}_{v}_ratio"] for r in t_rows]
-                lo = [r[f"{kind}_{v}_iqr"][0] for r in t_rows]
-                hi = [r[f"{kind}_{v}_iqr"][1] for r in t_rows]
-                ax.plot(Ts, ys, marker="o", color=colours[v], label=LABELS[v])
-                ax.fill_between(Ts, lo, hi, color=colours[v], alpha=0.18, linewidth=0)
-            ax.axhline(1.0, color=plots.GREY, linestyle=":", linewidth=1.2, label="torch.nn.LSTM")
-            ax.set_xscale("log")
-            ax.set_xticks(Ts, [str(t) for t in Ts])
-            ax.minorticks_off()
-            ax.set_xlabel("sequence length $T$ (log scale)")
-            ax.set_title(title)
-        # log scale: a ratio of 2 looks as far from 1 as a ratio of 1/2, and 20× fits beside 1.1×
-        lo, hi = min(ratios + [1.0]) / 1.15, max(ratios + [1.0]) * 1.15
-        ticks = [t for t in (0.25, 0.5, 1, 1.5, 2, 3, 4, 8, 16, 32, 64) if lo <= t <= hi]
-        axes[0].set_yscale("log")
-        axes[0].set_ylim(lo, hi)
-        axes[0].set_yticks(ticks, [f"{t:g}×" for t in ticks])
-        axes[0].minorticks_off()
-        axes[0].set_ylabel("time / torch.nn.LSTM's time (log)")
-        axes[0].legend(loc="upper left", fontsize=9)
-    plots.save_figure(fig, path)
+    rows = [r for r in report["timings"] if r["hidden"] == report["meta"]["flagship_hidden"]]
+    variants = {"autograd": (LABELS["autograd"], plots.VERMILLION), "manual": (LABELS["manual"], plots.BLUE)}
+    plots.save_figure(plots.bench_ratios(rows, variants, reference=LABELS["torch"]), path)
 
 
 def positive_int(text: str) -> int:

@@ -1,22 +1,25 @@
-"""scripts/regenerate_figures.py: the --quick run writes everything, deterministically; user mistakes get clear errors."""
+"""scripts/regenerate_figures.py: the --quick run writes what the registry promises, deterministically and
+resumably; a committed results.json redraws every committed output; user mistakes get clear errors."""
 
+import dataclasses
 import json
+import shutil
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 import torch
 
+from lstm_book.experiments import DEFAULT, EXPERIMENTS
+from lstm_book.experiments.core import FigureOutput, Fragment
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "regenerate_figures.py"
-TARGETS = ["part1", "flagship", "ablation", "gradients", "gates", "length", "seq2seq", "frontier", "claims"]
-FIGURES = ["sigmoid_tanh", "jacobian_products", "accuracy_curves", "forget_bias_ablation", "gradient_flow",
-           "cell_gradients", "gate_heatmaps", "gate_positions", "gate_saturation", "length_sweep", "seq2seq_curve"]
-FRAGMENTS = ["reproduction", "claims", "param_search", "flagship_summary", "flagship_table", "flagship_setup",
-             "flagship_params", "ablation_table", "gradient_table", "gate_table", "length_table", "seq2seq_examples",
-             "seq2seq_summary", "jacobian_products"]
+FIGURES = ROOT / "docs" / "figures"
 
 
 def run_script(*args, timeout=170):
@@ -24,11 +27,42 @@ def run_script(*args, timeout=170):
                           cwd=ROOT)
 
 
+def histories(out: Path) -> dict:
+    results = json.loads((out / "results.json").read_text())
+    return {r["name"]: {k: v for k, v in r["history"].items() if k != "seconds"} for r in results["runs"]}
+
+
+def rendered(results: dict, names=EXPERIMENTS) -> list:
+    return [o for name in names for o in EXPERIMENTS[name].render(results)]
+
+
+# ----- the registry --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(EXPERIMENTS))
+def test_every_experiment_module_has_the_interface(name):
+    module = EXPERIMENTS[name]
+    assert module.NAME == name and isinstance(module.DEFAULT, bool)
+    for function in ("specs", "measure", "render"):
+        assert callable(getattr(module, function)), f"{name} has no {function}()"
+    if hasattr(module, "Budget"):  # sizes as a small typed dataclass, one instance per tier
+        assert dataclasses.is_dataclass(module.Budget) and module.Budget.__dataclass_params__.frozen
+        assert isinstance(module.QUICK, module.Budget) and isinstance(module.FULL, module.Budget)
+
+
+def test_the_registry_is_in_book_order_and_the_expensive_tiers_run_only_when_named():
+    assert list(EXPERIMENTS)[0] == "part1" and list(EXPERIMENTS)[-1] == "claims"  # the ledger reads the others
+    assert "frontier" in EXPERIMENTS and "frontier" not in DEFAULT
+
+
+# ----- user mistakes -------------------------------------------------------------------------------
+
+
 def test_unknown_only_name_lists_the_valid_ones_and_exits_2(tmp_path):
     result = run_script("--only", "flagship", "nonsense", "--out", str(tmp_path))
     assert result.returncode == 2
     assert "nonsense" in result.stderr
-    for name in TARGETS:
+    for name in EXPERIMENTS:
         assert name in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "results.json").exists()
@@ -57,10 +91,19 @@ def test_asking_for_cuda_without_a_gpu_is_a_clear_error(tmp_path):
     assert result.returncode == 2 and "CUDA" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_bad_numbers_are_rejected(tmp_path):
-    for args in (["--threads", "0"], ["--jobs", "0"]):
+def test_bad_numbers_and_contradictory_flags_are_rejected(tmp_path):
+    for args in (["--threads", "0"], ["--jobs", "0"], ["--redraw", "--force"]):
         result = run_script("--only", "part1", "--out", str(tmp_path), *args)
-        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert result.returncode == 2 and "Traceback" not in result.stderr, args
+        assert result.stderr.count("\n") == 1, "one sentence, not a page"
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_redraw_without_results_names_the_missing_section_and_writes_nothing(tmp_path):
+    result = run_script("--redraw", "--only", "flagship", "--out", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "flagship" in result.stderr and "--only flagship" in result.stderr
+    assert not list(tmp_path.glob("*.svg")) and not list(tmp_path.glob("*.md"))
 
 
 def test_part1_figures_are_svg_with_sidecars(tmp_path):
@@ -71,28 +114,46 @@ def test_part1_figures_are_svg_with_sidecars(tmp_path):
         assert root.tag.endswith("svg")
         sidecar = json.loads((tmp_path / f"{name}.json").read_text())
         assert {"config", "seed", "torch", "git_commit", "wall_seconds"} <= set(sidecar)
-    assert (tmp_path / "sigma_one.md").read_text().strip() == "0.7311"
+    assert "σ(b_f)^85" in (tmp_path / "forget_decay_table.md").read_text()
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
 
 
-def histories(out: Path) -> dict:
-    results = json.loads((out / "results.json").read_text())
-    return {r["name"]: {k: v for k, v in r["history"].items() if k != "seconds"} for r in results["runs"]}
+# ----- the committed record ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_committed_results_redraw_every_committed_figure_and_fragment(tmp_path):
+    """render() is a pure function of results.json: redrawing from the committed file gives the committed
+    outputs byte for byte (so no figure or number on the site is stale, or drawn from anything else)."""
+    shutil.copy(FIGURES / "results.json", tmp_path / "results.json")
+    result = run_script("--redraw", "--only", *EXPERIMENTS, "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    written = sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".svg", ".md"))
+    assert len(written) >= 30
+    stale = [name for name in written if (tmp_path / name).read_bytes() != (FIGURES / name).read_bytes()]
+    assert not stale, f"committed outputs that results.json no longer produces: {stale}"
+
+
+# ----- quick runs ----------------------------------------------------------------------------------
 
 
 @pytest.mark.slow
 def test_quick_run_writes_everything_and_is_deterministic(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
+    start = time.perf_counter()
     first = run_script("--quick", "--no-progress", "--out", str(a))
     assert first.returncode == 0, first.stderr[-3000:]
-    for name in FIGURES:
-        assert (a / f"{name}.svg").stat().st_size > 1000, name
-        ET.parse(a / f"{name}.svg")
-        assert json.loads((a / f"{name}.json").read_text())["quick"] is True
-    for name in FRAGMENTS:
-        assert (a / f"{name}.md").read_text().strip(), name
-
     results = json.loads((a / "results.json").read_text())
+    outputs = rendered(results, DEFAULT)  # what the registry says the default experiments write
+    assert {type(o) for o in outputs} == {FigureOutput, Fragment}
+    for o in outputs:
+        if isinstance(o, FigureOutput):
+            assert (a / o.name).stat().st_size > 1000, o.name
+            ET.parse(a / o.name)
+            assert json.loads((a / o.name).with_suffix(".json").read_text())["quick"] is True
+        else:
+            assert (a / f"{o.name}.md").read_text().strip(), o.name
+
     env = results["environment"]
     assert {"torch", "threads", "device", "git_commit", "wall_seconds"} <= set(env)
     runs = results["runs"]
@@ -138,8 +199,30 @@ def test_quick_run_writes_everything_and_is_deterministic(tmp_path):
             assert any(f"frontier-{key}-T{longer}-" in n for n in ran) or not cells[longer]["run"]
     assert any(c["run"] for cells in grid.values() for c in list(cells.values())[1:])  # both branches taken
     assert any(not c["run"] for cells in grid.values() for c in cells.values())
-    for name in ("frontier", "highway_gradients", "highway_forget", "frontier_gates"):
-        ET.parse(a / f"{name}.svg")
-    for name in ("frontier_table", "frontier_budget", "highway_table", "frontier_gate_table", "frontier_timing"):
-        assert (a / f"{name}.md").read_text().strip(), name
+    for o in rendered(results, ["frontier"]):
+        assert (a / (o.name if isinstance(o, FigureOutput) else f"{o.name}.md")).exists(), o.name
+    assert (a / "frontier_timing.md").read_text().strip()
     assert "T = 40" in (a / "claims.md").read_text() and len(results["claims"]) >= 7
+    assert time.perf_counter() - start < 600
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_run_leaves_nothing_half_written_and_the_rerun_resumes(tmp_path):
+    interrupted, clean = tmp_path / "interrupted", tmp_path / "clean"
+    cmd = [sys.executable, str(SCRIPT), "--quick", "--no-progress", "--only", "flagship", "--out", str(interrupted)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not list((interrupted / ".cache").glob("*.pt")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)  # wait until the first epoch of the first run is checkpointed
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert "run the same command again to resume" in err and "Traceback" not in err
+    assert not [p for p in interrupted.rglob("*") if p.name.endswith(".tmp")], "a half-written file was left"
+    assert not (interrupted / "results.json").exists()
+    resumed = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=170)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    fresh = run_script("--quick", "--no-progress", "--only", "flagship", "--out", str(clean))
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert histories(interrupted) == histories(clean)  # resuming gives what an uninterrupted run gives
+

@@ -1,0 +1,23 @@
+"""The book's experiments, one module each, in the order the book presents them.
+
+``scripts/regenerate_figures.py`` runs them through :func:`lstm_book.experiments.runner.run`; each
+module's interface is described in :mod:`lstm_book.experiments.core`. To add an experiment, write
+its module and add one line here (CONTRIBUTING.md lists the other two places: its page and the nav).
+"""
+
+from . import ablation, claims, flagship, frontier, gates, gradients, length, part1, seq2seq
+
+# --8<-- [start:registry]
+EXPERIMENTS = {module.NAME: module for module in (
+    part1,  # Part 1's illustrations
+    flagship,  # Part 3: training, LSTM vs RNN
+    ablation,  # Part 3: the forget-gate bias
+    gradients,  # Part 3: gradient flow, measured
+    gates,  # Part 3: what the gates learn
+    length,  # Part 3: longer sequences
+    frontier,  # Part 3: how far can an LSTM remember? (only when named)
+    seq2seq,  # Part 3: the encoder–decoder
+    claims,  # Part 3: reproducing the article (reads the others' results)
+)}
+# --8<-- [end:registry]
+DEFAULT = [name for name, module in EXPERIMENTS.items() if module.DEFAULT]
