@@ -40,12 +40,13 @@ MONO = "SFMono-Regular, Consolas, Menlo, 'Liberation Mono', 'DejaVu Sans Mono', 
 
 # Every diagram is at most this wide (viewBox units = CSS px at full size) ...
 MAX_WIDTH = 440
-# ... and no text, subscripts included, is smaller than this: 12.5 × 390 / 440 ≈ 11.1 px on a 390 px phone.
-MIN_FONT = 12.5
-PHONE_WIDTH = 390
+# ... and shown 358 px wide on a 390 px phone (Material's content column there, measured in Chromium).
+# No text, subscripts included, is smaller than MIN_FONT: 14 × 358 / 440 ≈ 11.4 px on that phone.
+MIN_FONT = 14
+PHONE_WIDTH = 358
 MIN_PHONE_PX = 11.0
 
 
 def phone_px(font_size: float, view_width: float) -> float:
-    """The rendered size of ``font_size`` when a diagram ``view_width`` wide is shown 390 px wide."""
+    """The rendered size of ``font_size`` when a diagram ``view_width`` wide fills a 390 px phone's column."""
     return font_size * PHONE_WIDTH / view_width

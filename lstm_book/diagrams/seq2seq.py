@@ -32,7 +32,7 @@ def _tok(d: Drawing, x: float, y: float, token: str) -> None:
     if token.isdigit():
         d.text(x, y, token, 17)
     else:
-        d.text(x, y, token, 12.5, font="sans")
+        d.text(x, y, token, 14, font="sans")
 
 
 def seq2seq(palette: dict, mode: str = "teacher") -> str:
@@ -43,10 +43,10 @@ def seq2seq(palette: dict, mode: str = "teacher") -> str:
     target = [str(s) for s in reversed(SOURCE)] + ["EOS"]
     inputs = ["BOS", *target[:-1]]
     title = "teacher forcing (training)" if mode == "teacher" else "greedy decoding (inference)"
-    d.text(8, 18, title, 13, font="sans", weight="bold", anchor="start")
+    d.text(8, 18, title, 14, font="sans", weight="bold", anchor="start")
     top, bottom = Y_BOX - BOX_H / 2, Y_BOX + BOX_H / 2
     # encoder
-    d.text(ENC_XS[1], top - 14, "encoder", 12.5, font="sans")
+    d.text(ENC_XS[1], top - 14, "encoder", 14, font="sans")
     for k, x in enumerate(ENC_XS):
         if k + 1 < len(ENC_XS):
             d.line([(x + BOX_W / 2, Y_BOX), (ENC_XS[k + 1] - BOX_W / 2, Y_BOX)], arrow=True)
@@ -70,13 +70,13 @@ def seq2seq(palette: dict, mode: str = "teacher") -> str:
                    "accent", 2.2, arrow=True)
     for x in (*ENC_XS, *DEC_XS):
         d.rect(x - BOX_W / 2, top, BOX_W, BOX_H, rx=4)
-        d.text(x, Y_BOX + 4.5, "enc" if x in ENC_XS else "dec", 12.5, font="sans")
+        d.text(x, Y_BOX + 4.5, "enc" if x in ENC_XS else "dec", 14, font="sans")
     if mode == "teacher":
-        d.text(DEC_XS[0] - 24, Y_OUT + 4, "scored against the target:", 12.5, font="sans", anchor="end")
-        d.text(WIDTH - 8, HEIGHT - 10, "decoder inputs: BOS + the target shifted right", 12.5, font="sans",
+        d.text(DEC_XS[0] - 24, Y_OUT + 4, "scored against the target:", 14, font="sans", anchor="end")
+        d.text(WIDTH - 8, HEIGHT - 10, "decoder inputs: BOS + the target shifted right", 14, font="sans",
                anchor="end")
     else:
-        d.text(DEC_XS[0] - 24, Y_OUT + 4, "argmax of each step:", 12.5, font="sans", anchor="end")
-        d.text(WIDTH - 8, HEIGHT - 10, "decoder inputs: BOS, then its own previous argmax", 12.5, font="sans",
+        d.text(DEC_XS[0] - 24, Y_OUT + 4, "argmax of each step:", 14, font="sans", anchor="end")
+        d.text(WIDTH - 8, HEIGHT - 10, "decoder inputs: BOS, then its own previous argmax", 14, font="sans",
                anchor="end")
     return d.to_svg()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from .svg import Drawing
 
-WIDTH, HEIGHT = 440, 372
-XS = (140, 212, 284, 356)  # t = 0 … 3
+WIDTH, HEIGHT = 440, 384
+XS = (128, 200, 272, 344)  # t = 0 … 3
 HALF_W, HALF_H = 20, 22
 LAYER_Y = {1: 92, 0: 192}  # centre of each layer's row
 Y_IN = 262
@@ -45,19 +45,19 @@ def stacking(palette: dict) -> str:
             d.text(x, ry + 5, "←", 14, font="sans")
         # the final states: forward at t = T − 1 (right), reverse at t = 0 (left)
         d.line([(XS[-1] + HALF_W, fy), (XS[-1] + HALF_W + 16, fy)], "accent", 2.6, arrow=True)
-        d.text(XS[-1] + HALF_W + 20, fy + 4.5, f"h_n[{2 * layer}]", 12.5, font="mono", anchor="start")
+        d.text(XS[-1] + HALF_W + 20, fy + 4.5, f"h_n[{2 * layer}]", 14, font="mono", anchor="start")
         d.line([(XS[0] - HALF_W, ry), (XS[0] - HALF_W - 16, ry)], "accent", 2.6, arrow=True)
-        d.text(XS[0] - HALF_W - 20, ry + 4.5, f"h_n[{2 * layer + 1}]", 12.5, font="mono", anchor="end")
-        d.text(8, fy + 4.5, f"layer {layer}", 13, font="sans", weight="bold", anchor="start")
+        d.text(XS[0] - HALF_W - 20, ry + 4.5, f"h_n[{2 * layer + 1}]", 14, font="mono", anchor="end")
+        d.text(8, fy + 4.5, f"layer {layer}", 14, font="sans", weight="bold", anchor="start")
+    d.text(8, 26, "output", 14, font="mono", anchor="start")
     for k, x in enumerate(XS):
         d.line([(x, LAYER_Y[1] - HALF_H), (x, 36)], arrow=True)
-        d.text(x, 26, f"output[{k}]", 12.5, font="mono")
+        d.text(x, 26, f"[{k}]", 14, font="mono")
         d.text(x, Y_IN, f"x_{k}", 16)
-    d.text(8, Y_IN + 30, r"h\_n[layer·2 + direction], c\_n alike: → read at t = 3, ← at t = 0.", 12.5,
-           font="sans", anchor="start")
-    d.text(8, Y_IN + 50, "output[t] = layer 1's [→ ; ←] at t, for every t. So the first half", 12.5,
-           font="sans", anchor="start")
-    d.text(8, Y_IN + 70, r"of output[−1] is h\_n[2], but its second half is ← after one step:", 12.5,
-           font="sans", anchor="start")
-    d.text(8, Y_IN + 90, r"h\_n[3] is the second half of output[0].", 12.5, font="sans", anchor="start")
+    notes = [r"h\_n[layer·2 + direction], c\_n alike:", "→ read at t = 3, ← read at t = 0.",
+             "output[t] = layer 1's [→ ; ←] at every t, so",
+             r"output[−1] starts with h\_n[2] but ends with ←",
+             r"after one step; h\_n[3] is the end of output[0]."]
+    for k, note in enumerate(notes):
+        d.text(8, Y_IN + 30 + 20 * k, note, 14, font="sans", anchor="start")
     return d.to_svg()

@@ -65,13 +65,13 @@ def strip(palette: dict, tokens: Sequence[int], positions: Sequence[int], label:
                 x, y = xy(start)
                 d.rect(x, y - 4, (end - start + 1) * CELL, 40, None, "grey", rx=3, opacity=0.18)
                 if start == lo:
-                    d.text(x, y - 8, f"window [{lo}, {hi}]", 12.5, font="sans", anchor="start")
+                    d.text(x, y - 8, f"window [{lo}, {hi}]", 14, font="sans", anchor="start")
     for r in range(rows):
-        d.text(LEFT - 6, TOP + r * ROW_H + 15, str(r * PER_ROW), 12.5, font="sans", anchor="end")
+        d.text(LEFT - 6, TOP + r * ROW_H + 15, str(r * PER_ROW), 14, font="sans", anchor="end")
     for t, tok in enumerate(tokens):
         x, y = xy(t)
         informative = tok in (X, Y)
-        d.text(x + CELL / 2, y + 15, TEMPORAL_ORDER_SYMBOLS[tok], 15 if informative else 13.5,
+        d.text(x + CELL / 2, y + 15, TEMPORAL_ORDER_SYMBOLS[tok], 16 if informative else 14,
                weight="bold" if informative else None, font="mono")
         role = SYMBOL_ROLES.get(tok)
         if role is None:

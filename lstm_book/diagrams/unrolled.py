@@ -35,13 +35,13 @@ def _rnn(d: Drawing, y0: float) -> None:
         d.text(x, y + 66, f"x_{{{step}}}", 15)
         # backward: from h_t over the cell back to h_{t−1}
         d.curve((x + 40, y - 8), (x + 30, y - 52), (x - 30, y - 52), (x - 40, y - 8), "accent", 2.6, arrow=True)
-        d.text(x, y - 68, f"diag(1 − h_{{{step}}}^2)", 12.5, "text")
-        d.text(x, y - 53, "W_{hh}", 12.5, "text")
+        d.text(x, y - 71, f"diag(1 − h_{{{step}}}^2)", 14, "text")
+        d.text(x, y - 55, "W_{hh}", 14, "text")
     d.text(14, y - 8, "h_{t−2}", 15, anchor="start")
     d.text(WIDTH - 10, y - 8, "h_{t+1}", 15, anchor="end")
     ky = y + 92  # the key
     d.curve((10, ky), (20, ky - 12), (34, ky - 12), (44, ky), "accent", 2.6)
-    d.text(52, ky, "backward route: diag(1 − h_t^2) W_{hh} per step, Eq. (2)", 12.5, font="sans", anchor="start")
+    d.text(52, ky, "backward: diag(1 − h_t^2) W_{hh} per step, Eq. (2)", 14, font="sans", anchor="start")
 
 
 def _lstm(d: Drawing, y0: float) -> None:
@@ -55,7 +55,7 @@ def _lstm(d: Drawing, y0: float) -> None:
             px = XS[k - 1]
             d.line([(x + 2, yc + 10), (x + 2, yg), (x - 31, yg), (x - 31, yh - 6), (px + 24, yh - 6),
                     (px + 24, yc + 9)], "accent", 2.2, dash=(6, 4), arrow=True)
-        d.text(x, yc - 27, f"diag(f_{{{step}}})", 13)
+        d.text(x, yc - 27, f"diag(f_{{{step}}})", 14)
     # the forward computation
     d.line([(10, yc), (XS[0] - half, yc)])
     d.line([(10, yh), (XS[0] - half, yh)])
@@ -74,7 +74,7 @@ def _lstm(d: Drawing, y0: float) -> None:
         d.line([(x + 10, yg), (ox - 8, yg)], arrow=True)  # o_t
         d.line([(ox, yg + 8), (ox, yh), (end, yh)], arrow=True)
         d.rect(x - 40, yg - 11, 50, 22, rx=3)
-        d.text(x - 15, yg + 4.5, "gates", 12.5, font="sans")
+        d.text(x - 15, yg + 4.5, "gates", 14, font="sans")
         d.op_node(fx, yc, "⊙", r=9)
         d.op_node(px_, yc, "+", r=9)
         d.op_node(ox, yg, "⊙", r=8)
@@ -86,10 +86,10 @@ def _lstm(d: Drawing, y0: float) -> None:
     # the key
     ky = yh + 82
     d.line([(10, ky - 4), (44, ky - 4)], "accent", 2.6)
-    d.text(52, ky, "direct route along c: diag(f_t) per step, Eq. (11)", 12.5, font="sans", anchor="start")
+    d.text(52, ky, "direct route along c: diag(f_t) per step, Eq. (11)", 14, font="sans", anchor="start")
     d.line([(10, ky + 20), (44, ky + 20)], "accent", 2.2, dash=(6, 4))
-    d.text(52, ky + 24, "indirect routes c_t → gates → h_{t−1} → c_{t−1}:", 12.5, font="sans", anchor="start")
-    d.text(52, ky + 42, "the bracket of Eq. (10), times D_{t−1}", 12.5, font="sans", anchor="start")
+    d.text(52, ky + 24, "indirect routes c_t → gates → h_{t−1} → c_{t−1}:", 14, font="sans", anchor="start")
+    d.text(52, ky + 42, "the bracket of Eq. (10), times D_{t−1}", 14, font="sans", anchor="start")
 
 
 def unrolled(palette: dict) -> str:
