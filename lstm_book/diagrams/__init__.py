@@ -1,17 +1,16 @@
 """Every explanatory diagram of the book as code: SVG text out, one file per palette.
 
-Why a small SVG writer of our own (``svg.py``, ~200 lines, standard library only) and not a library:
-- deterministic: we write every byte with fixed number formatting, so the same code gives the same
-  file (matplotlib needs a hash salt and still embeds clip-path ids; drawsvg and schemdraw add ids too);
-- text stays real ``<text>`` with ``<tspan>`` sub- and superscripts placed by ``dy``, which every
-  browser honours (``baseline-shift`` is not reliable); matplotlib's mathtext would need fonttype
-  tricks, and Graphviz cannot put a subscript in a label without HTML-like labels and its own layout;
-- the pictures are hand-placed layouts (colah's cell, d2l's unrolled steps), not graphs: an automatic
-  layout engine would move the positions that must stay fixed across panels;
-- palettes are a colour-role → hex mapping applied at write time, so light and dark files differ only
-  in colours, and a test can list every colour a file may use;
-- no new dependency (schemdraw pulls matplotlib's renderer for circuits, drawsvg is one more pin) and
-  the whole drawing vocabulary (line, arrow, box, ⊙/+ node, text) is small enough to read in one sitting.
+Why a small SVG writer of our own (``svg.py``, ~210 lines, standard library only):
+- deterministic by construction: every byte is ours, numbers are printed with two decimals, no ids
+  and no dates, so the same code gives the same file (matplotlib needs ``svg.hashsalt`` for that);
+- text is real ``<text>``, sub- and superscripts are ``<tspan dy=…>`` with a smaller size (``dy`` is
+  honoured everywhere, ``baseline-shift`` has had patchy support); no text turned into paths;
+- the pictures are fixed, hand-placed layouts (colah's cell, d2l's unrolled steps): Graphviz's
+  automatic layout would move what must stay put from panel to panel;
+- a palette is a colour-role → hex map applied at write time: light and dark files differ only in
+  colours, and a test can list every colour a file may use;
+- no new dependency: drawsvg would give the same primitives for one more pin, schemdraw's vocabulary
+  is circuit elements; ours (line, arrow, box, ⊙/+ node, text) can be read in one sitting.
 
 Images, not inline SVG: the pages show ``name-light.svg#only-light`` and ``name-dark.svg#only-dark``
 (Material's convention); each file is readable on its own, outside the site too.
