@@ -294,18 +294,30 @@ def gradient_profiles(panels: Mapping[str, Mapping[str, tuple[str, str, np.ndarr
 # ----------------------------------------------------------------------------------------------
 
 
-def gate_heatmaps(gates: Mapping[str, np.ndarray], marks: Sequence[int], symbols: Sequence[str] | None = None) -> Figure:
+def gate_heatmaps(gates: Mapping[str, np.ndarray], marks: Sequence[int], symbols: Sequence[str] | None = None,
+                  tokens: Sequence[int] | None = None) -> Figure:
     """Units × time heatmaps, one panel per entry (e.g. "layer 1 · forget gate f"), stacked vertically.
 
     Args:
         gates: panel title → ``(T, H)`` gate activations in [0, 1] for one sequence.
         marks: positions of the informative symbols, marked with vertical lines.
         symbols: the symbol at each marked position, written above the first panel.
+        tokens: the ``(T,)`` temporal-order tokens of the sequence. If given, the bottom axis is the
+            sequence itself, as the temporal-order strip draws it (``lstm_book.diagrams.strip``): one cell
+            per position, X blue, Y vermillion, B and E grey, distractors empty, the windows shaded.
     """
+    from .diagrams.palette import symbol_fill  # the task's symbol colours, shared with the diagrams
+    from .tasks import TEMPORAL_ORDER_SYMBOLS, temporal_order_windows
+
     n = len(gates)
     with book_style():
-        fig, axes = _new_figure(n, 1, height=1.45 * n + 1.0, sharex=True)
-        axes = np.atleast_1d(axes)
+        if tokens is None:
+            fig, axes = _new_figure(n, 1, height=1.45 * n + 1.0, sharex=True)
+            axes, strip_ax = np.atleast_1d(axes), None
+        else:
+            fig, all_axes = _new_figure(n + 1, 1, height=1.45 * n + 1.4, sharex=True,
+                                        gridspec_kw={"height_ratios": [1.0] * n + [0.3]})
+            axes, strip_ax = all_axes[:n], all_axes[n]
         image = None
         for ax, (title, values) in zip(axes, gates.items()):
             values = np.asarray(values)
@@ -319,7 +331,27 @@ def gate_heatmaps(gates: Mapping[str, np.ndarray], marks: Sequence[int], symbols
             for m, s in zip(marks, symbols):
                 axes[0].annotate(s, xy=(m, 0), xytext=(0, 14), textcoords="offset points", ha="center",
                                  fontsize=11, color=GREY, annotation_clip=False, fontweight="bold")
-        axes[-1].set_xlabel("position $t$ (dashed: the two X/Y symbols)")
+        if strip_ax is None:
+            axes[-1].set_xlabel("position $t$ (dashed: the two X/Y symbols)")
+        else:
+            from matplotlib.patches import Rectangle
+
+            for lo, hi in temporal_order_windows(len(tokens), len(marks)):
+                strip_ax.axvspan(lo - 0.5, hi + 0.5, color=GREY, alpha=0.18, linewidth=0)
+            for t, tok in enumerate(tokens):
+                fill = symbol_fill(int(tok))
+                if fill is not None:
+                    strip_ax.add_patch(Rectangle((t - 0.5, 0.2), 1.0, 0.8, facecolor=fill, edgecolor="none"))
+                    strip_ax.annotate(TEMPORAL_ORDER_SYMBOLS[int(tok)], xy=(t, 0.2), xytext=(0, -2),
+                                      textcoords="offset points", ha="center", va="top", fontsize=10,
+                                      color=GREY, fontweight="bold", annotation_clip=False)
+            strip_ax.set_ylim(-1.1, 1.0)
+            strip_ax.set_yticks([])
+            strip_ax.grid(False)
+            strip_ax.spines[["left", "right", "top", "bottom"]].set_visible(False)
+            strip_ax.set_xlabel("position $t$ (bottom: the sequence; shaded: the two X/Y windows)",
+                                fontsize=10)
+            strip_ax.set_xlim(-0.5, len(tokens) - 0.5)
         fig.colorbar(image, ax=list(axes), shrink=0.6, label="gate value", pad=0.02)
     return fig
 
