@@ -11,14 +11,15 @@ import numpy as np
 import pytest
 
 from lstm_book import diagrams
-from lstm_book.diagrams.__main__ import gates_example
+import json
 from lstm_book.diagrams.palette import MIN_PHONE_PX, PALETTES, phone_px
 from lstm_book.tasks import X, decode_temporal_order
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "docs" / "figures" / "diagrams"
 NS = "{http://www.w3.org/2000/svg}"
-EXAMPLE = gates_example(ROOT / "docs" / "figures" / "results.json")
+EXAMPLE = json.loads((ROOT / "docs" / "figures" / "results.json").read_text(encoding="utf-8"))["gates"]["example"]
+REGENERATE = "regenerate with: python scripts/regenerate_figures.py --redraw --only diagrams"
 FILES = diagrams.render_all(EXAMPLE)
 
 
@@ -115,9 +116,9 @@ def test_class_names_read_the_label_as_binary_with_x_as_0():
 
 def test_committed_files_equal_a_fresh_render():
     committed = {p.name: p.read_text(encoding="utf-8") for p in COMMITTED.glob("*.svg")}
-    assert set(committed) == set(FILES), "regenerate with: python -m lstm_book.diagrams docs/figures/diagrams"
+    assert set(committed) == set(FILES), REGENERATE
     for name, svg in FILES.items():
-        assert committed[name] == svg, f"{name} is stale: python -m lstm_book.diagrams docs/figures/diagrams"
+        assert committed[name] == svg, f"{name} is stale; {REGENERATE}"
 
 
 def test_every_diagram_is_on_a_page_in_both_palettes():

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from lstm_book.experiments import EXPERIMENTS
-from lstm_book.experiments.core import FigureOutput, Fragment
+from lstm_book.experiments.core import Fragment
 from lstm_book.experiments.runner import run_timing
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +41,7 @@ def outputs() -> dict[str, str]:
     written = {}
     for name, module in EXPERIMENTS.items():
         for o in module.render(results):
-            written[o.name if isinstance(o, FigureOutput) else f"{o.name}.md"] = name
+            written[f"{o.name}.md" if isinstance(o, Fragment) else o.name] = name
     written.update({f"{o.name}.md": "runner" for o in run_timing(results)})
     written.update({name: "bench_lstm.py" for name in BENCH})
     return written
@@ -68,11 +68,17 @@ def test_every_fragment_and_figure_an_experiment_writes_is_shown_by_some_page(ou
     assert not orphans, f"outputs no page shows: {orphans}"
 
 
+def generated_files(suffixes: tuple[str, ...]) -> list[str]:
+    """Files in docs/figures/ (and its folders, but not the run cache), relative to it."""
+    return sorted(p.relative_to(FIGURES).as_posix() for p in FIGURES.rglob("*")
+                  if p.suffix in suffixes and ".cache" not in p.parts)
+
+
 def test_every_figure_and_fragment_in_docs_figures_is_written_by_something(outputs):
-    stale = sorted(p.name for p in FIGURES.glob("*") if p.suffix in (".md", ".svg") and p.name not in outputs)
+    stale = [name for name in generated_files((".md", ".svg")) if name not in outputs]
     assert not stale, f"files in docs/figures that nothing regenerates: {stale}"
-    sidecars = sorted(p.name for p in FIGURES.glob("*.json")
-                      if p.name not in ("results.json", "bench_lstm.json") and p.with_suffix(".svg").name not in outputs)
+    sidecars = [name for name in generated_files((".json",)) if name not in ("results.json", "bench_lstm.json")
+                and name not in outputs and name.removesuffix(".json") + ".svg" not in outputs]
     assert not sidecars, f"sidecars without a figure: {sidecars}"
 
 

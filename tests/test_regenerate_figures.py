@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from lstm_book.experiments import DEFAULT, EXPERIMENTS
-from lstm_book.experiments.core import FigureOutput, Fragment
+from lstm_book.experiments.core import FigureOutput, Fragment, SvgOutput
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "regenerate_figures.py"
@@ -128,7 +128,7 @@ def test_the_committed_results_redraw_every_committed_figure_and_fragment(tmp_pa
     shutil.copy(FIGURES / "results.json", tmp_path / "results.json")
     result = run_script("--redraw", "--only", *EXPERIMENTS, "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
-    written = sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".svg", ".md"))
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.suffix in (".svg", ".md"))
     assert len(written) >= 30
     stale = [name for name in written if (tmp_path / name).read_bytes() != (FIGURES / name).read_bytes()]
     assert not stale, f"committed outputs that results.json no longer produces: {stale}"
@@ -145,14 +145,14 @@ def test_quick_run_writes_everything_and_is_deterministic(tmp_path):
     assert first.returncode == 0, first.stderr[-3000:]
     results = json.loads((a / "results.json").read_text())
     outputs = rendered(results, DEFAULT)  # what the registry says the default experiments write
-    assert {type(o) for o in outputs} == {FigureOutput, Fragment}
+    assert {FigureOutput, Fragment, SvgOutput} <= {type(o) for o in outputs}
     for o in outputs:
-        if isinstance(o, FigureOutput):
+        if isinstance(o, Fragment):
+            assert (a / f"{o.name}.md").read_text().strip(), o.name
+        else:
             assert (a / o.name).stat().st_size > 1000, o.name
             ET.parse(a / o.name)
             assert json.loads((a / o.name).with_suffix(".json").read_text())["quick"] is True
-        else:
-            assert (a / f"{o.name}.md").read_text().strip(), o.name
 
     env = results["environment"]
     assert {"torch", "threads", "device", "git_commit", "wall_seconds"} <= set(env)
@@ -200,7 +200,7 @@ def test_quick_run_writes_everything_and_is_deterministic(tmp_path):
     assert any(c["run"] for cells in grid.values() for c in list(cells.values())[1:])  # both branches taken
     assert any(not c["run"] for cells in grid.values() for c in cells.values())
     for o in rendered(results, ["frontier"]):
-        assert (a / (o.name if isinstance(o, FigureOutput) else f"{o.name}.md")).exists(), o.name
+        assert (a / (f"{o.name}.md" if isinstance(o, Fragment) else o.name)).exists(), o.name
     assert (a / "frontier_timing.md").read_text().strip()
     assert "T = 40" in (a / "claims.md").read_text() and len(results["claims"]) >= 7
     assert time.perf_counter() - start < 600

@@ -27,14 +27,8 @@ from .stacking import stacking
 from .strip import class_name, strip
 from .unrolled import unrolled
 
-__all__ = ["DARK", "LIGHT", "PALETTES", "cell", "class_name", "example_from", "render_all", "seq2seq",
-           "stacking", "strip", "symbol_fill", "unrolled"]
-
-
-def example_from(data, k: int) -> dict:
-    """The ``example`` of :func:`render_all` from sequence ``k`` of a ``tasks.TemporalOrder`` set."""
-    return {"tokens": [int(t) for t in data.tokens[k]], "positions": [int(p) for p in data.positions[k]],
-            "label": int(data.labels[k])}
+__all__ = ["DARK", "LIGHT", "PALETTES", "cell", "class_name", "render_all", "seq2seq", "stacking", "strip",
+           "symbol_fill", "unrolled"]
 
 
 def render_all(example: Mapping) -> dict[str, str]:
@@ -42,7 +36,7 @@ def render_all(example: Mapping) -> dict[str, str]:
 
     Args:
         example: the sequence drawn by the temporal-order strip, ``{"tokens": [T ints],
-            "positions": [p1, p2], "label": int}`` (see :func:`example_from`).
+            "positions": [p1, p2], "label": int}``: the gates page's example, ``results["gates"]["example"]``.
     """
     files: dict[str, str] = {}
     for name, palette in PALETTES.items():

@@ -60,4 +60,13 @@ class Fragment:
     text: str
 
 
-Output = FigureOutput | Fragment
+@dataclass(frozen=True)
+class SvgOutput:
+    """An SVG drawn by code (:mod:`lstm_book.diagrams`), saved as ``<out>/<name>`` with a sidecar like a figure's."""
+
+    name: str
+    text: str
+    config: dict = field(default_factory=dict)
+
+
+Output = FigureOutput | Fragment | SvgOutput

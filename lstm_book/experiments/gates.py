@@ -67,7 +67,7 @@ def render(results: dict) -> list[Output]:
     panels = {f"{layer} · {TITLES[name]}": torch.tensor(values[name]).numpy()
               for layer, values in ex["gates"].items() for name in GATES}
     symbols = [TEMPORAL_ORDER_SYMBOLS[ex["tokens"][p]] for p in pos]
-    heatmaps = plots.gate_heatmaps(panels, marks=pos, symbols=symbols)
+    heatmaps = plots.gate_heatmaps(panels, marks=pos, symbols=symbols, tokens=ex["tokens"])
     bars = {f"L{layer[-1]} {name}": {"informative": stats[layer][name]["informative"],
                                      "distractor": stats[layer][name]["distractor"]}
             for layer in stats for name in GATES}

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import plots
 from ..files import atomic_write_text
-from .core import FigureOutput, Fragment, Output
+from .core import FigureOutput, Fragment, Output, SvgOutput
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = ["lstm_book", "scripts", "pyproject.toml", "requirements.txt"]  # what makes the figures
@@ -38,8 +38,12 @@ def write_outputs(outputs: Iterable[Output], out: Path, provenance: dict) -> lis
     """Save figures (each with a sidecar ``<stem>.json``: its config plus ``provenance``) and fragments."""
     written = []
     for item in outputs:
-        if isinstance(item, FigureOutput):
-            path = plots.save_figure(item.figure, out / item.name)
+        if isinstance(item, (FigureOutput, SvgOutput)):
+            path = out / item.name
+            if isinstance(item, FigureOutput):
+                plots.save_figure(item.figure, path)
+            else:
+                atomic_write_text(path, item.text)
             sidecar = {"figure": item.name, "config": item.config, **provenance}
             atomic_write_text(path.with_suffix(".json"), json.dumps(sidecar, indent=2) + "\n")
         elif isinstance(item, Fragment):
