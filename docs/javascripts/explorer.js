@@ -11,7 +11,7 @@
 //
 // For tests and curious readers the root element exposes what it shows as data attributes:
 // data-sequence, data-predicted, data-probs, data-true, data-layer, data-t, data-unit,
-// data-means (the mean of each panel), data-forward-ms.
+// data-means (the mean of each panel), data-forward-ms; lstmBook.temporalOrder holds the task's rules.
 (function () {
   "use strict";
 
@@ -366,6 +366,9 @@
     loadSequence(0);
     root.classList.add("lstm-explorer--ready");
   }
+
+  // The task's rules, for tests (tests/test_explorer.py checks them against lstm_book/tasks.py).
+  window.lstmBook.temporalOrder = { windowsAt, trueClass };
 
   // Material's document$ emits on the first load and after every instant navigation (which swaps the
   // page's content without reloading the scripts). A widget already started carries data-started.
