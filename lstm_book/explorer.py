@@ -1,9 +1,9 @@
 """A trained temporal-order classifier as a small JSON file, for the book's live explorer.
 
 The explorer on the gates page (``docs/javascripts/lstm.js`` and ``explorer.js``) runs the forward pass
-of a :class:`~lstm_book.SequenceClassifier` in the reader's browser. It needs the weights, the
-vocabulary, the task's rules and a few test sequences; :func:`export_classifier` packs them into a
-JSON-able dict and :func:`load_classifier` rebuilds the torch model from it, so a test can check that
+of a `lstm_book.SequenceClassifier` in the reader's browser. It needs the weights, the
+vocabulary, the task's rules and a few test sequences; `export_classifier` packs them into a
+JSON-able dict and `load_classifier` rebuilds the torch model from it, so a test can check that
 the JavaScript and PyTorch run exactly the same weights.
 
 Format (``"format": "lstm_book.explorer/1"``). Every tensor is ``{"shape": [...], "data": BASE64}``,
@@ -54,13 +54,13 @@ def encode_tensor(t: Tensor) -> dict[str, Any]:
 
 
 def decode_tensor(entry: Mapping[str, Any]) -> Tensor:
-    """The float32 tensor of an :func:`encode_tensor` entry (exact: the bytes are copied)."""
+    """The float32 tensor of an `encode_tensor` entry (exact: the bytes are copied)."""
     array = np.frombuffer(base64.b64decode(entry["data"]), dtype="<f4").reshape(entry["shape"])
     return torch.from_numpy(array.astype(np.float32))
 
 
 def class_names(num_symbols: int = 2) -> list[str]:
-    """Class names by label, from the rule of :func:`lstm_book.tasks.temporal_order`: the X/Y sequence
+    """Class names by label, from the rule of `lstm_book.tasks.temporal_order`: the X/Y sequence
     read as a binary number, X = 0, Y = 1, first symbol most significant (``["XX", "XY", "YX", "YY"]``)."""
     x, y = tasks.TEMPORAL_ORDER_SYMBOLS[tasks.X], tasks.TEMPORAL_ORDER_SYMBOLS[tasks.Y]
     return ["".join(y if (label >> (num_symbols - 1 - k)) & 1 else x for k in range(num_symbols))
@@ -68,7 +68,7 @@ def class_names(num_symbols: int = 2) -> list[str]:
 
 
 def select(data: tasks.TemporalOrder, indices: list[int]) -> tasks.TemporalOrder:
-    """The rows ``indices`` of a :class:`~lstm_book.tasks.TemporalOrder` set."""
+    """The rows ``indices`` of a `lstm_book.tasks.TemporalOrder` set."""
     rows = torch.as_tensor(indices)
     return tasks.TemporalOrder(data.tokens[rows], data.labels[rows], data.positions[rows], data.windows)
 
@@ -111,7 +111,7 @@ def export_classifier(model: SequenceClassifier, sequences: tasks.TemporalOrder,
         length_accuracy: optionally, test accuracy at other sequence lengths ``{T: accuracy}``; the
             explorer lets the reader choose a length in this range and shows the accuracy there.
 
-    The format is described in the module docstring; see :func:`load_classifier` for the way back.
+    The format is described in the module docstring; see `load_classifier` for the way back.
     """
     if model.cell != "lstm" or model.rnn.bidirectional:
         raise ValueError("export_classifier: needs a unidirectional LSTM classifier")
@@ -155,7 +155,7 @@ def export_classifier(model: SequenceClassifier, sequences: tasks.TemporalOrder,
 
 
 def load_classifier(export: Mapping[str, Any]) -> SequenceClassifier:
-    """Rebuild the torch model of an :func:`export_classifier` dict (float32, in eval mode).
+    """Rebuild the torch model of an `export_classifier` dict (float32, in eval mode).
 
     The summed bias goes into ``bias_ih`` and ``bias_hh`` is zero: the same cell, since only the sum
     enters Eqs. (4)–(6) and (8).

@@ -324,6 +324,12 @@ def test_explorer_shows_what_pytorch_computes_and_follows_edits(browser, server,
         _check_against_torch(layer2, model, exported)
 
         # a new length: the windows follow tasks.temporal_order_windows, the model still runs
+        page.locator(".lstm-explorer .lx-plots").focus()
+        for _ in range((first["positions"][1] - (t + 1)) // 10):
+            page.keyboard.press("Shift+ArrowRight")
+        for _ in range((first["positions"][1] - (t + 1)) % 10):
+            page.keyboard.press("ArrowRight")
+        assert _state(page)["t"] == first["positions"][1]
         for T in (90, 84, 112):
             page.locator(".lstm-explorer input[type=range]").fill(str(T))
             resized = _state(page)
@@ -333,6 +339,7 @@ def test_explorer_shows_what_pytorch_computes_and_follows_edits(browser, server,
             windows = tasks.temporal_order_windows(T)
             assert len(marked) == 2 and all(lo <= p <= hi for p, (lo, hi) in zip(marked, windows)), (marked, windows)
             assert resized["true"] == first["class"]
+            assert resized["t"] == marked[1], "the cursor moves with the X/Y it is on"
             _check_against_torch(resized, model, exported)
             assert f"T = {T}" in page.locator(".lstm-explorer .lx-length").inner_text()
 

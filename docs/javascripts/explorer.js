@@ -156,9 +156,9 @@
     root.prepend(
       el("div", { class: "lx-row" }, select, reset, shuffle),
       el("div", { class: "lx-row" }, el("label", {}, "length ", length), lengthOut),
-      el("div", { class: "lx-row lx-edit" }, editAt, ...symbolButtons),
       el("div", { class: "lx-result" }, prediction, truth),
       el("div", { class: "lx-row" }, el("span", { text: "heatmaps of " }), ...layerButtons),
+      el("div", { class: "lx-row lx-edit" }, editAt, ...symbolButtons),
       plots, readout,
       el("p", { class: "lx-seqline" }, el("span", { text: "sequence: " }), sequenceText));
     const meta = exported.meta, source = link.closest("p");
@@ -196,13 +196,16 @@
       const out = Array.from({ length: T }, (_, t) => (t < T0 - 1 && distractorIds.includes(old[t]) ? old[t] : tape[t]));
       out[0] = id(task.begin); out[T - 1] = id(task.end);
       const clamp = (t) => Math.min(Math.max(t, 1), T - 2);
+      let cursor = clamp(Math.round((state.t * (T - 1)) / (T0 - 1)));
       old.forEach((v, t) => {
         if (!task.informative.includes(symbols[v])) return;
         const k = w0.findIndex(([lo, hi]) => t >= lo && t <= hi);
-        out[clamp(k < 0 ? Math.round((t * (T - 1)) / (T0 - 1))
-          : w1[k][0] + Math.round(((t - w0[k][0]) * (w1[k][1] - w1[k][0])) / (w0[k][1] - w0[k][0])))] = v;
+        const moved = clamp(k < 0 ? Math.round((t * (T - 1)) / (T0 - 1))
+          : w1[k][0] + Math.round(((t - w0[k][0]) * (w1[k][1] - w1[k][0])) / (w0[k][1] - w0[k][0])));
+        out[moved] = v;
+        if (t === state.t) cursor = moved; // a cursor on an X or Y moves with it
       });
-      state.t = clamp(Math.round((state.t * (T - 1)) / (T0 - 1)));
+      state.t = cursor;
       state.index = null;
       setTokens(out);
     }
@@ -360,7 +363,8 @@
       state.index = null;
       setTokens(state.tokens.map((v, t) => (distractorIds.includes(v) ? tape[t] : v)));
     });
-    new ResizeObserver(() => { if (root.isConnected) fitStrip(); }).observe(strip);
+    const resized = new ResizeObserver(() => (root.isConnected ? fitStrip() : resized.disconnect()));
+    resized.observe(strip);
 
     state.unit = exported.display.memory_unit[0];
     loadSequence(0);
