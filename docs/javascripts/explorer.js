@@ -111,11 +111,15 @@
     const task = exported.task, symbols = task.symbols, H = model.H;
     const id = (s) => symbols.indexOf(s);
     const lengths = Object.keys(task.length_accuracy).map(Number);
-    const minT = lengths.length ? Math.min(...lengths) : task.seq_len, maxT = lengths.length ? Math.max(...lengths) : task.seq_len;
+    // the length slider spans the lengths at which the model's accuracy was measured
+    const minT = lengths.length ? Math.min(...lengths) : task.seq_len;
+    const maxT = lengths.length ? Math.max(...lengths) : task.seq_len;
     const distractorIds = task.distractors.map(id);
-    let next = random(1);
+    const next = random(1);
     let tape = []; // a distractor for every position, used wherever a new one is needed
-    const newTape = () => { tape = Array.from({ length: maxT }, () => distractorIds[Math.floor(next() * distractorIds.length)]); };
+    const newTape = () => {
+      tape = Array.from({ length: maxT }, () => distractorIds[Math.floor(next() * distractorIds.length)]);
+    };
     newTape();
 
     // index: the test sequence shown, or null once edited; base: the test sequence "reset" returns to
@@ -125,13 +129,16 @@
     // --- the DOM ---
     const select = el("select", { "aria-label": "test sequence" }, ...exported.sequences.map((s, k) =>
       el("option", { value: String(k), text: `test #${k} · ${s.class} (X/Y at ${s.positions.join(", ")})` })));
-    const layerButtons = Array.from({ length: model.L }, (_, l) => el("button", { type: "button", text: `layer ${l + 1}` }));
-    const length = el("input", { type: "range", min: String(minT), max: String(maxT), step: "1", "aria-label": "sequence length T" });
+    const layerButtons = Array.from({ length: model.L }, (_, l) =>
+      el("button", { type: "button", text: `layer ${l + 1}` }));
+    const length = el("input", { type: "range", min: String(minT), max: String(maxT), step: "1",
+      "aria-label": "sequence length T" });
     const lengthOut = el("output", { class: "lx-length" });
     const shuffle = el("button", { type: "button", text: "new distractors" });
     const reset = el("button", { type: "button", text: "reset" });
     const editAt = el("span", { class: "lx-edit__at" });
-    const symbolButtons = [...task.distractors, ...task.informative].map((s) => el("button", { type: "button", class: "lx-sym", "data-symbol": s, text: s }));
+    const symbolButtons = [...task.distractors, ...task.informative].map((s) =>
+      el("button", { type: "button", class: "lx-sym", "data-symbol": s, text: s }));
     const prediction = el("div", { class: "lx-prediction", "aria-live": "polite" });
     const truth = el("p", { class: "lx-truth" });
     const sequenceText = el("code", { class: "lx-sequence" });
@@ -193,7 +200,8 @@
       const old = state.tokens, T0 = old.length;
       if (T === T0) return;
       const w0 = windowsAt(T0, task.window_fractions), w1 = windowsAt(T, task.window_fractions);
-      const out = Array.from({ length: T }, (_, t) => (t < T0 - 1 && distractorIds.includes(old[t]) ? old[t] : tape[t]));
+      const out = Array.from({ length: T }, (_, t) =>
+        (t < T0 - 1 && distractorIds.includes(old[t]) ? old[t] : tape[t]));
       out[0] = id(task.begin); out[T - 1] = id(task.end);
       const clamp = (t) => Math.min(Math.max(t, 1), T - 2);
       let cursor = clamp(Math.round((state.t * (T - 1)) / (T0 - 1)));
@@ -226,10 +234,37 @@
     }
 
     // --- drawing ---
+    const percent = (x) => `${(100 * x).toFixed(4)}%`; // a position along the time or unit axis
+
     function render() {
       const T = state.tokens.length, syms = state.tokens.map((v) => symbols[v]);
-      const layer = result.layers[state.layer];
-      const means = {};
+      const means = drawPanels(T, syms);
+      drawStrip(T, syms);
+      const truthOf = trueClass(syms, task), best = result.probs.indexOf(Math.max(...result.probs));
+      showPrediction(truthOf, best);
+      const acc = task.length_accuracy[String(T)];
+      lengthOut.textContent = `T = ${T}` + (acc === undefined ? "" : ` · the model gets ${pct(acc)} of held-out ` +
+        `sequences of this length right (trained at T = ${task.seq_len})`);
+      length.value = String(T);
+      let edited = select.querySelector("option[value='']");
+      if (state.index === null) {
+        if (!edited) select.prepend((edited = el("option", { value: "" })));
+        edited.textContent = `edited from test #${state.base}`;
+      } else if (edited) edited.remove();
+      select.value = state.index === null ? "" : String(state.index);
+      sequenceText.textContent = syms.join("");
+      layerButtons.forEach((b, l) => b.setAttribute("aria-pressed", String(l === state.layer)));
+      Object.assign(root.dataset, {
+        sequence: syms.join(""), predicted: task.classes[best], true: truthOf.name || "",
+        probs: JSON.stringify(Array.from(result.probs)), layer: String(state.layer + 1), means: JSON.stringify(means),
+      });
+      renderCursor();
+    }
+
+    // One canvas pixel per (step t, unit j): column t, row j, as in the static figure. Returns the
+    // mean of each panel.
+    function drawPanels(T, syms) {
+      const layer = result.layers[state.layer], means = {};
       for (const p of panels) {
         const range = rangeOf(p), values = layer[p.key];
         p.canvas.width = T; p.canvas.height = H;
@@ -237,8 +272,8 @@
         let sum = 0;
         for (let t = 0; t < T; t++) {
           for (let j = 0; j < H; j++) {
-            const v = values[t * H + j], [r, g, b] = colourOf(v, range), n = 4 * (j * T + t); // unit j is row j
-            image.data[n] = r; image.data[n + 1] = g; image.data[n + 2] = b; image.data[n + 3] = 255;
+            const v = values[t * H + j], n = 4 * (j * T + t);
+            image.data.set([...colourOf(v, range), 255], n);
             sum += v;
           }
         }
@@ -250,63 +285,60 @@
         // dashed lines at the informative symbols, as in the static figure
         p.plot.querySelectorAll(".lx-mark").forEach((m) => m.remove());
         syms.forEach((s, t) => {
-          if (task.informative.includes(s)) p.plot.append(el("div", { class: "lx-mark", style: `left: ${(100 * (t + 0.5)) / T}%` }));
+          if (task.informative.includes(s)) p.plot.append(el("div", { class: "lx-mark", style: `left: ${percent((t + 0.5) / T)}` }));
         });
       }
-      // the symbol strip, with the windows shaded
-      strip.replaceChildren(...syms.map((s) => el("span", { class: `lx-s${SYMBOL_COLOURS[s] ? " lx-s--" + s : ""}`, text: s })));
+      return means;
+    }
+
+    // The sequence under the heatmaps, one cell per step, the windows of the X/Y symbols shaded.
+    function drawStrip(T, syms) {
+      strip.replaceChildren(...syms.map((s) => el("span", { class: SYMBOL_COLOURS[s] ? `lx-s lx-s--${s}` : "lx-s", text: s })));
       stripWrap.querySelectorAll(".lx-window").forEach((w) => w.remove());
       for (const [lo, hi] of windowsAt(T, task.window_fractions)) {
-        stripWrap.prepend(el("div", { class: "lx-window", style: `left: ${(100 * lo) / T}%; width: ${(100 * (hi - lo + 1)) / T}%` }));
+        stripWrap.prepend(el("div", { class: "lx-window", style: `left: ${percent(lo / T)}; width: ${percent((hi - lo + 1) / T)}` }));
       }
       fitStrip();
+    }
 
-      // prediction and truth
-      const truthOf = trueClass(syms, task), best = result.probs.indexOf(Math.max(...result.probs));
-      prediction.replaceChildren(el("div", { class: "lx-prediction__head" }, "prediction: ", el("strong", { text: task.classes[best] })),
-        ...task.classes.map((name, k) => el("div", { class: `lx-bar${k === best ? " lx-bar--best" : ""}${k === truthOf.label ? " lx-bar--true" : ""}` },
-          el("span", { class: "lx-bar__name", text: name }),
-          el("span", { class: "lx-bar__track" }, el("span", { class: "lx-bar__fill", style: `width: ${100 * result.probs[k]}%` })),
-          el("span", { class: "lx-bar__value", text: pct(result.probs[k], 2) }))));
+    function showPrediction(truthOf, best) {
+      const bar = (name, k) => el("div", { class: "lx-bar" + (k === best ? " lx-bar--best" : "") + (k === truthOf.label ? " lx-bar--true" : "") },
+        el("span", { class: "lx-bar__name", text: name }),
+        el("span", { class: "lx-bar__track" }, el("span", { class: "lx-bar__fill", style: `width: ${percent(result.probs[k])}` })),
+        el("span", { class: "lx-bar__value", text: pct(result.probs[k], 2) }));
+      prediction.replaceChildren(
+        el("div", { class: "lx-prediction__head" }, "prediction: ", el("strong", { text: task.classes[best] })),
+        ...task.classes.map(bar));
       truth.textContent = truthOf.name
         ? `True class ${truthOf.name}: the model is ${truthOf.label === best ? "right" : "wrong"}.`
         : `No true class: ${truthOf.reason}.`;
-      const acc = task.length_accuracy[String(T)];
-      lengthOut.textContent = `T = ${T}` + (acc === undefined ? "" : ` · the model gets ${pct(acc)} of held-out sequences of this length right (trained at T = ${task.seq_len})`);
-      length.value = String(T);
-      const edited = select.querySelector("option[value='']");
-      if (state.index === null && !edited) select.prepend(el("option", { value: "", text: `edited from test #${state.base}` }));
-      if (state.index !== null && edited) edited.remove();
-      if (edited && state.index === null) edited.textContent = `edited from test #${state.base}`;
-      select.value = state.index === null ? "" : String(state.index);
-      sequenceText.textContent = syms.join("");
-      layerButtons.forEach((b, l) => b.setAttribute("aria-pressed", String(l === state.layer)));
-
-      Object.assign(root.dataset, { sequence: syms.join(""), predicted: task.classes[best], true: truthOf.name || "",
-        probs: JSON.stringify(Array.from(result.probs)), layer: String(state.layer + 1), means: JSON.stringify(means) });
-      renderCursor();
     }
 
     // The cursor: a column (one step) in every panel and the strip, a cell (one unit) in each panel,
     // and the values of that step in the readout: the hovered cell if any, else the pinned one.
+    // Edits apply to the pinned step.
     function renderCursor() {
       const T = state.tokens.length, { t, unit } = state.hover || state;
-      for (const col of plots.querySelectorAll(".lx-col")) Object.assign(col.style, { left: `${(100 * t) / T}%`, width: `${100 / T}%` });
+      for (const col of plots.querySelectorAll(".lx-col")) Object.assign(col.style, { left: percent(t / T), width: percent(1 / T) });
       for (const cell of plots.querySelectorAll(".lx-cell")) {
-        Object.assign(cell.style, { left: `${(100 * t) / T}%`, width: `${100 / T}%`, top: `${(100 * unit) / H}%`, height: `${100 / H}%` });
+        Object.assign(cell.style, { left: percent(t / T), width: percent(1 / T), top: percent(unit / H), height: percent(1 / H) });
       }
-      const layer = result.layers[state.layer], s = symbols[state.tokens[t]];
+      const layer = result.layers[state.layer];
       const mean = (key) => { let m = 0; for (let j = 0; j < H; j++) m += layer[key][t * H + j]; return m / H; };
+      const memory = unit === exported.display.memory_unit[state.layer] ? ` (unit ${unit} is this layer's strongest memory of the first X/Y)` : "";
       readout.replaceChildren(
-        el("p", {}, `t = ${t}, symbol `, el("strong", { text: s }), `, layer ${state.layer + 1}` +
-          (unit === exported.display.memory_unit[state.layer] ? ` (unit ${unit} is this layer's strongest memory of the first X/Y)` : "")),
+        el("p", {}, `t = ${t}, symbol `, el("strong", { text: symbols[state.tokens[t]] }), `, layer ${state.layer + 1}${memory}`),
         el("table", { class: "lx-table" },
-          el("thead", {}, el("tr", {}, el("th", { text: "" }), el("th", { text: `unit ${unit}` }), el("th", { text: `mean of ${H} units` }))),
+          el("thead", {}, el("tr", {}, el("th"), el("th", { text: `unit ${unit}` }), el("th", { text: `mean of ${H} units` }))),
           el("tbody", {}, ...PANELS.map((p) => el("tr", { "data-key": p.key },
             el("th", { text: `${p.key}, Eq. (${p.eq})` }),
             el("td", { text: fmt(layer[p.key][t * H + unit]) }), el("td", { text: fmt(mean(p.key)) }))))));
-      editAt.textContent = state.tokens.length && state.t > 0 && state.t < T - 1 ? `set t = ${state.t} to` : `t = ${state.t} is ${symbols[state.tokens[state.t]]}; pick 0 < t < ${T - 1} to edit`;
-      symbolButtons.forEach((b) => { b.disabled = state.t <= 0 || state.t >= T - 1; b.setAttribute("aria-pressed", String(b.dataset.symbol === symbols[state.tokens[state.t]])); });
+      const editable = state.t > 0 && state.t < T - 1, here = symbols[state.tokens[state.t]];
+      editAt.textContent = editable ? `set t = ${state.t} to` : `t = ${state.t} is ${here}; pick 0 < t < ${T - 1} to edit`;
+      for (const b of symbolButtons) {
+        b.disabled = !editable;
+        b.setAttribute("aria-pressed", String(b.dataset.symbol === here));
+      }
       Object.assign(root.dataset, { t: String(state.t), unit: String(state.unit) });
     }
 
@@ -325,29 +357,27 @@
       }
       return { t, unit, onPlot: !!plot };
     }
-    plots.addEventListener("pointermove", (e) => {
-      const c = cursorAt(e);
-      if (e.pointerType === "mouse" && e.buttons === 0) state.hover = c;
-      else { Object.assign(state, { t: c.t }); if (c.onPlot) Object.assign(state, { unit: c.unit, unitMoved: true }); state.hover = null; }
-      renderCursor();
-    });
-    plots.addEventListener("pointerdown", (e) => {
-      const c = cursorAt(e);
+    const pin = (c) => {
       state.t = c.t;
       if (c.onPlot) Object.assign(state, { unit: c.unit, unitMoved: true });
       state.hover = null;
       renderCursor();
+    };
+    plots.addEventListener("pointerdown", (e) => pin(cursorAt(e)));
+    plots.addEventListener("pointermove", (e) => {
+      if (e.pointerType === "mouse" && e.buttons === 0) { state.hover = cursorAt(e); renderCursor(); } // hovering
+      else pin(cursorAt(e)); // dragging with a mouse button, a finger or a pen
     });
     plots.addEventListener("pointerleave", () => { state.hover = null; renderCursor(); });
     plots.addEventListener("keydown", (e) => {
       const T = state.tokens.length, step = e.shiftKey ? 10 : 1;
-      const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -1], ArrowDown: [0, 1], Home: [-T, 0], End: [T, 0] };
-      if (moves[e.key]) {
+      const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -1], ArrowDown: [0, 1],
+                      Home: [-T, 0], End: [T, 0] }; // [Δt, Δunit]
+      const move = moves[e.key];
+      if (move) {
         e.preventDefault();
-        state.t = Math.min(T - 1, Math.max(0, state.t + moves[e.key][0]));
-        if (moves[e.key][1]) Object.assign(state, { unit: Math.min(H - 1, Math.max(0, state.unit + moves[e.key][1])), unitMoved: true });
-        state.hover = null;
-        renderCursor();
+        const unit = Math.min(H - 1, Math.max(0, state.unit + move[1]));
+        pin({ t: Math.min(T - 1, Math.max(0, state.t + move[0])), unit, onPlot: move[1] !== 0 });
       } else if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) {
         const s = /[xy]/i.test(e.key) ? e.key.toUpperCase() : e.key.toLowerCase();
         if (task.distractors.includes(s) || task.informative.includes(s)) { e.preventDefault(); setSymbol(s); }

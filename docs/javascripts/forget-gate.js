@@ -26,15 +26,19 @@
 
   // 0.731, 0.0019 → "1.9 × 10⁻³": three decimals when that is readable, else two significant digits.
   function number(x) {
-    if (x === 0 || x >= 0.01) return document.createTextNode(x >= 1000 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(3));
+    if (x === 0 || x >= 0.01) {
+      return document.createTextNode(x >= 1000 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(3));
+    }
     const [mantissa, exponent] = x.toExponential(1).split("e");
     return el("span", {}, `${mantissa} × 10`, el("sup", { text: exponent.replace("-", "−").replace("+", "") }));
   }
 
   function start(root) {
     root.dataset.started = "1";
-    const bias = el("input", { type: "range", min: "-3", max: "7", step: "0.1", value: root.dataset.bias || "1", "aria-label": "forget bias b_f" });
-    const steps = el("input", { type: "range", min: "1", max: "300", step: "1", value: root.dataset.steps || "20", "aria-label": "number of steps n" });
+    const bias = el("input", { type: "range", min: "-3", max: "7", step: "0.1", value: root.dataset.bias || "1",
+                               "aria-label": "forget bias b_f" });
+    const steps = el("input", { type: "range", min: "1", max: "300", step: "1", value: root.dataset.steps || "20",
+                                "aria-label": "number of steps n" });
     const [biasOut, stepsOut, fOut, fnOut, tauOut] = Array.from({ length: 5 }, () => el("output"));
     // the plot: f^k for k = 0 … n, PyTorch's default b_f = 0 dashed for comparison, τ marked
     const W = 360, Hh = 140, L = 34, R = 8, T = 8, B = 26;
@@ -43,25 +47,27 @@
     const tauLine = el("line", { class: "fw-tau", y1: String(T), y2: String(Hh - B) });
     const tauLabel = el("text", { class: "fw-label", y: String(T + 10), text: "τ" });
     const nLabel = el("text", { class: "fw-label", x: String(W - R), y: String(Hh - 6), "text-anchor": "end" });
-    const svg = el("svg", { viewBox: `0 0 ${W} ${Hh}`, class: "fw-plot", role: "img", "aria-label": "f to the power k against k" },
+    const svg = el("svg", { viewBox: `0 0 ${W} ${Hh}`, class: "fw-plot", role: "img",
+                            "aria-label": "f to the power k against k" },
       el("path", { class: "fw-axis", d: `M${L},${T} V${Hh - B} H${W - R}` }),
       el("text", { class: "fw-label", x: String(L - 4), y: String(y(1) + 4), "text-anchor": "end", text: "1" }),
       el("text", { class: "fw-label", x: String(L - 4), y: String(y(0) + 4), "text-anchor": "end", text: "0" }),
       el("text", { class: "fw-label", x: String(L), y: String(Hh - 6), text: "k = 0" }), nLabel,
-      el("text", { class: "fw-label fw-label--axis", x: String(L - 4), y: String(y(0.5) + 4), "text-anchor": "end", text: "fᵏ" }),
+      el("text", { class: "fw-label", x: String(L - 4), y: String(y(0.5) + 4), "text-anchor": "end", text: "fᵏ" }),
       reference, curve, tauLine, tauLabel);
 
     function update() {
       const b = Number(bias.value), n = Number(steps.value);
       const f = sigmoid(b);                      // Eq. (4), bias only
       const fn = Math.pow(f, n);                 // Eq. (7) with i = 0, n times
-      const tau = 1 / (1 - f);                   // = 1 + e^{b_f}
+      const tau = 1 + Math.exp(b);               // = 1 / (1 − f), without the rounding of 1 − f
       biasOut.textContent = b.toFixed(1).replace("-", "−");
       stepsOut.textContent = String(n);
       fOut.replaceChildren(number(f));
       fnOut.replaceChildren(number(fn));
       tauOut.replaceChildren(number(tau), " steps");
-      const path = (g) => Array.from({ length: n + 1 }, (_, k) => `${k ? "L" : "M"}${x(k, n).toFixed(1)},${y(Math.pow(g, k)).toFixed(1)}`).join(" ");
+      const path = (g) => Array.from({ length: n + 1 },
+        (_, k) => `${k ? "L" : "M"}${x(k, n).toFixed(1)},${y(Math.pow(g, k)).toFixed(1)}`).join(" ");
       curve.setAttribute("d", path(f));
       reference.setAttribute("d", path(0.5));
       const tx = x(Math.min(tau, n), n).toFixed(1);

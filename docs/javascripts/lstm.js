@@ -4,6 +4,8 @@
 //
 //   token → embedding → LSTM layer 1 → … → LSTM layer L → linear head on the last h → softmax
 //
+// Each LSTM step is Eqs. (4)–(9) of the book (docs/part1-math/lstm-cell.md), one line each below.
+//
 // The weights come from lstm_book/explorer.py (docs/figures/explorer/*.json): little-endian float32,
 // C order, PyTorch's gate order i, f, g, o in the row blocks of W_ih (4H × in), W_hh (4H × H) and
 // b = b_ih + b_hh (4H). Arithmetic is in JavaScript numbers (float64); the weights are exactly the
@@ -55,7 +57,9 @@
     // Layer 1 only ever sees V different inputs (one embedding per symbol), so its input half of the
     // pre-activation, W_ih x + b, is computed once per symbol: inputTable[v·4H + r].
     const inputTable = new Float64Array(V * G);
-    for (let v = 0; v < V; v++) matVec(layers[0].W_ih, G, E, embedding, v * E, layers[0].b, inputTable.subarray(v * G, (v + 1) * G));
+    for (let v = 0; v < V; v++) {
+      matVec(layers[0].W_ih, G, E, embedding, v * E, layers[0].b, inputTable.subarray(v * G, (v + 1) * G));
+    }
     return { V, E, H, L: m.num_layers, K: m.num_classes, embedding, layers, inputTable,
              head: { W: decodeTensor(w.head.W), b: decodeTensor(w.head.b) } };
   }
@@ -91,8 +95,12 @@
       below = s.h;
     }
     // The head reads the top layer's last hidden state h_T; softmax turns logits into probabilities.
-    const logits = new Float64Array(model.K);
-    matVec(model.head.W, model.K, H, below, (T - 1) * H, model.head.b, logits);
+    const logits = new Float64Array(model.K), last = (T - 1) * H;
+    for (let k = 0; k < model.K; k++) {
+      let z = model.head.b[k];
+      for (let j = 0; j < H; j++) z += model.head.W[k * H + j] * below[last + j];
+      logits[k] = z;
+    }
     const top = Math.max(...logits);
     const e = logits.map((z) => Math.exp(z - top));
     const total = e.reduce((x, y) => x + y, 0);
