@@ -1,4 +1,4 @@
-"""Helpers for tests/test_site.py: build the site, serve it on 127.0.0.1, inspect its pages.
+"""Helpers for tests/test_site.py and test_explorer.py: build the site, serve it on 127.0.0.1, inspect its pages.
 
 Kept apart from the tests so that the screenshot script and the tests share one definition of
 "a page with math" and one static server.
@@ -232,6 +232,54 @@ INSPECT_JS = """
 """
 
 
+# Blocks of the article that make the whole page wider than the viewport (each is hidden in turn;
+# a block whose removal restores the width is a culprit). Wide display math and tables must
+# scroll inside their own box instead; long inline formulas cannot, so they must not exist.
+PAGE_OVERFLOW_JS = """
+() => {
+  const root = document.documentElement, W = root.clientWidth;
+  if (root.scrollWidth <= W + 1) return [];
+  const culprits = [];
+  for (const block of document.querySelectorAll('article.md-content__inner > *')) {
+    const display = block.style.display;
+    block.style.display = 'none';
+    if (root.scrollWidth <= W + 1) culprits.push(block.textContent.trim().slice(0, 80));
+    block.style.display = display;
+  }
+  return culprits.length ? culprits : [`page is ${root.scrollWidth}px wide`];
+}
+"""
+
+
 def is_local(url: str) -> bool:
     return (url.startswith("http://127.0.0.1:") or url.startswith("data:")
             or url.startswith("blob:") or url.startswith("about:"))
+
+
+class Recorder:
+    """Attach to a page: every request, every failed local response, every uncaught JS error."""
+
+    def __init__(self, context, page):
+        self.requests, self.remote, self.failed, self.js_errors = [], [], [], []
+
+        def route(route):
+            url = route.request.url
+            if is_local(url):
+                route.continue_()
+            else:                      # never let the test touch the network; record it instead
+                self.remote.append(url)
+                route.abort()
+
+        context.route("**/*", route)
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
+        page.on("pageerror", lambda e: self.js_errors.append(str(e)))
+
+
+def new_page(browser, width=1280, height=900, **options):
+    """A fresh context and page (service workers blocked) with a :class:`Recorder` attached;
+    ``options`` go to ``browser.new_context`` (e.g. ``color_scheme="dark"``)."""
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  service_workers="block", **options)
+    page = context.new_page()
+    return context, page, Recorder(context, page)

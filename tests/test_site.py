@@ -17,103 +17,15 @@ from urllib.parse import urljoin
 import pytest
 from bs4 import BeautifulSoup
 
-from site_server import (
-    CHROMIUM_ARGS, INSPECT_JS, INSTALL_HINT, REPO, WAIT_TYPESET_JS, StaticServer, build_site,
-    chromium_path, is_local, scan_pages, site_url,
-)
+from site_server import INSPECT_JS, PAGE_OVERFLOW_JS, REPO, WAIT_TYPESET_JS, build_site, new_page, site_url
 
 BUILD_SECONDS_LIMIT = 30.0
 
-# Blocks of the article that make the whole page wider than the viewport (each is hidden in turn;
-# a block whose removal restores the width is a culprit). Wide display math and tables must
-# scroll inside their own box instead; long inline formulas cannot, so they must not exist.
-PAGE_OVERFLOW_JS = """
-() => {
-  const root = document.documentElement, W = root.clientWidth;
-  if (root.scrollWidth <= W + 1) return [];
-  const culprits = [];
-  for (const block of document.querySelectorAll('article.md-content__inner > *')) {
-    const display = block.style.display;
-    block.style.display = 'none';
-    if (root.scrollWidth <= W + 1) culprits.push(block.textContent.trim().slice(0, 80));
-    block.style.display = display;
-  }
-  return culprits.length ? culprits : [`page is ${root.scrollWidth}px wide`];
-}
-"""
 REPO_URL = "https://github.com/lstm-book/lstm-from-first-principles"
 
 
-# ---------------------------------------------------------------------------------------------
-# Fixtures: one build, one server, one browser per session
-# ---------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def site_build(tmp_path_factory):
-    return build_site(tmp_path_factory.mktemp("site") / "site")
-
-
-@pytest.fixture(scope="session")
-def site(site_build) -> Path:
-    if site_build.returncode != 0:
-        pytest.fail("mkdocs build --strict failed; see test_strict_build_passes_in_30_seconds:\n"
-                    + site_build.log[-4000:])
-    return site_build.site
-
-
-@pytest.fixture(scope="session")
-def pages(site):
-    return scan_pages(site)
-
-
-@pytest.fixture(scope="session")
-def server(site):
-    with StaticServer(site) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="session")
-def browser():
-    executable = chromium_path()
-    if executable is None:
-        pytest.fail(f"Chromium is not installed; {INSTALL_HINT}.", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        try:
-            b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        except Exception as exc:  # a broken install is as fatal as a missing one
-            pytest.fail(f"Chromium at {executable} did not start ({exc}); {INSTALL_HINT}.",
-                        pytrace=False)
-        yield b
-        b.close()
-
-
-class Recorder:
-    """Attach to a page: every request, every failed local response, every uncaught JS error."""
-
-    def __init__(self, context, page):
-        self.requests, self.remote, self.failed, self.js_errors = [], [], [], []
-
-        def route(route):
-            url = route.request.url
-            if is_local(url):
-                route.continue_()
-            else:                      # never let the test touch the network; record it instead
-                self.remote.append(url)
-                route.abort()
-
-        context.route("**/*", route)
-        page.on("request", lambda r: self.requests.append(r.url))
-        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
-        page.on("pageerror", lambda e: self.js_errors.append(str(e)))
-
-
-def new_page(browser, width=1280, height=900):
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  service_workers="block")
-    page = context.new_page()
-    return context, page, Recorder(context, page)
+# The session fixtures (site_build, site, pages, server, browser) are in tests/conftest.py, shared
+# with tests/test_explorer.py; Recorder and new_page are in tests/site_server.py.
 
 
 def typeset_and_inspect(page, info):

@@ -1,0 +1,111 @@
+// lstm.js — the book's fourth twin: the forward pass of lstm_book.SequenceClassifier in plain
+// JavaScript (after the readable cell in lstm_book/cell.py, the hand-written BPTT in
+// lstm_book/bptt.py, and torch.nn.LSTM). tests/test_explorer.py checks it against PyTorch.
+//
+//   token → embedding → LSTM layer 1 → … → LSTM layer L → linear head on the last h → softmax
+//
+// Each LSTM step is Eqs. (4)–(9) of the book (docs/part1-math/lstm-cell.md), one line each below.
+//
+// The weights come from lstm_book/explorer.py (docs/figures/explorer/*.json): little-endian float32,
+// C order, PyTorch's gate order i, f, g, o in the row blocks of W_ih (4H × in), W_hh (4H × H) and
+// b = b_ih + b_hh (4H). Arithmetic is in JavaScript numbers (float64); the weights are exactly the
+// float32 values PyTorch holds, so the two differ only by float32 rounding on PyTorch's side.
+//
+// Usage:  const model = lstmBook.loadModel(json);  const out = lstmBook.forward(model, tokenIds);
+//   out.logits, out.probs: Float64Array(K)
+//   out.layers[l].i, .f, .g, .o, .c, .h: Float64Array(T·H), the value of unit j at step t at [t·H + j]
+(function () {
+  "use strict";
+
+  // One {shape, data: base64} entry → Float32Array in C order.
+  function decodeTensor(entry) {
+    const bytes = Uint8Array.from(atob(entry.data), (ch) => ch.charCodeAt(0));
+    const view = new DataView(bytes.buffer);
+    const out = new Float32Array(bytes.length / 4);
+    for (let k = 0; k < out.length; k++) out[k] = view.getFloat32(4 * k, true); // little-endian
+    const size = entry.shape.reduce((a, b) => a * b, 1);
+    if (size !== out.length) throw new Error(`tensor of shape ${entry.shape} holds ${out.length} values`);
+    return out;
+  }
+
+  // out[r] = bias[r] + Σ_k W[r, k] · x[x0 + k] (plus the old out[r] if accumulate) for a (rows × cols)
+  // row-major W, rows a multiple of 4. Four rows at a time: each x[k] is read once for four products,
+  // and the four sums do not wait for each other, which makes the forward pass about 3x faster.
+  function matVec(W, rows, cols, x, x0, bias, out, accumulate = false) {
+    for (let r = 0; r < rows; r += 4) {
+      const w0 = r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < cols; k++) {
+        const xk = x[x0 + k];
+        s0 += W[w0 + k] * xk; s1 += W[w1 + k] * xk; s2 += W[w2 + k] * xk; s3 += W[w3 + k] * xk;
+      }
+      if (bias) { s0 += bias[r]; s1 += bias[r + 1]; s2 += bias[r + 2]; s3 += bias[r + 3]; }
+      if (accumulate) { s0 += out[r]; s1 += out[r + 1]; s2 += out[r + 2]; s3 += out[r + 3]; }
+      out[r] = s0; out[r + 1] = s1; out[r + 2] = s2; out[r + 3] = s3;
+    }
+  }
+
+  const sigmoid = (z) => 1 / (1 + Math.exp(-z));
+
+  // The exported dict → the arrays the forward pass reads.
+  function loadModel(exported) {
+    const m = exported.model, w = exported.weights;
+    if (m.gate_order !== "ifgo") throw new Error(`unexpected gate order ${m.gate_order}`);
+    const V = m.vocab_size, E = m.embed_dim, H = m.hidden_size, G = 4 * H;
+    const layers = w.layers.map((l) => ({ W_ih: decodeTensor(l.W_ih), W_hh: decodeTensor(l.W_hh), b: decodeTensor(l.b) }));
+    const embedding = decodeTensor(w.embedding);
+    // Layer 1 only ever sees V different inputs (one embedding per symbol), so its input half of the
+    // pre-activation, W_ih x + b, is computed once per symbol: inputTable[v·4H + r].
+    const inputTable = new Float64Array(V * G);
+    for (let v = 0; v < V; v++) {
+      matVec(layers[0].W_ih, G, E, embedding, v * E, layers[0].b, inputTable.subarray(v * G, (v + 1) * G));
+    }
+    return { V, E, H, L: m.num_layers, K: m.num_classes, embedding, layers, inputTable,
+             head: { W: decodeTensor(w.head.W), b: decodeTensor(w.head.b) } };
+  }
+
+  // The forward pass over integer token ids (an array or typed array of length T ≥ 1).
+  function forward(model, tokens) {
+    const T = tokens.length, H = model.H, G = 4 * H;
+    const a = new Float64Array(G); // pre-activations of one step, blocks [a_i | a_f | a_g | a_o]
+    const layers = [];
+    let below = null; // h of the layer below, Float64Array(T·H)
+    for (let l = 0; l < model.L; l++) {
+      const { W_ih, W_hh, b } = model.layers[l];
+      const s = { i: new Float64Array(T * H), f: new Float64Array(T * H), g: new Float64Array(T * H),
+                  o: new Float64Array(T * H), c: new Float64Array(T * H), h: new Float64Array(T * H) };
+      for (let t = 0; t < T; t++) {
+        // a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh, with h_0 = c_0 = 0
+        if (l === 0) a.set(model.inputTable.subarray(tokens[t] * G, (tokens[t] + 1) * G));
+        else matVec(W_ih, G, H, below, t * H, b, a);
+        if (t > 0) matVec(W_hh, G, H, s.h, (t - 1) * H, null, a, true);
+        for (let j = 0; j < H; j++) {
+          const n = t * H + j;
+          const i = sigmoid(a[j]);                       // Eq. (5): input gate
+          const f = sigmoid(a[H + j]);                   // Eq. (4): forget gate
+          const g = Math.tanh(a[2 * H + j]);             // Eq. (6): candidate
+          const o = sigmoid(a[3 * H + j]);               // Eq. (8): output gate
+          const cPrev = t > 0 ? s.c[n - H] : 0;
+          const c = f * cPrev + i * g;                   // Eq. (7): the additive update
+          s.i[n] = i; s.f[n] = f; s.g[n] = g; s.o[n] = o; s.c[n] = c;
+          s.h[n] = o * Math.tanh(c);                     // Eq. (9): hidden state
+        }
+      }
+      layers.push(s);
+      below = s.h;
+    }
+    // The head reads the top layer's last hidden state h_T; softmax turns logits into probabilities.
+    const logits = new Float64Array(model.K), last = (T - 1) * H;
+    for (let k = 0; k < model.K; k++) {
+      let z = model.head.b[k];
+      for (let j = 0; j < H; j++) z += model.head.W[k * H + j] * below[last + j];
+      logits[k] = z;
+    }
+    const top = Math.max(...logits);
+    const e = logits.map((z) => Math.exp(z - top));
+    const total = e.reduce((x, y) => x + y, 0);
+    return { T, H, logits, probs: e.map((x) => x / total), layers };
+  }
+
+  window.lstmBook = { decodeTensor, loadModel, forward };
+})();
