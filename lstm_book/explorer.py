@@ -22,16 +22,13 @@ the bytes of a C-order little-endian float32 array:
   changes most after the first informative symbol when that symbol is flipped between X and Y).
 * ``meta``: provenance, as given by the caller (model name, seed, test accuracy, torch version, ...).
 
-Command line: ``python -m lstm_book.explorer CHECKPOINT OUT.json`` exports the book's flagship model.
+The figure script writes the book's flagship model with this format (``lstm_book.experiments.explorer``).
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
-import json
 import math
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,8 +36,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from . import tasks, training
-from .files import atomic_write_text
+from . import tasks
 from .models import SequenceClassifier
 
 FORMAT = "lstm_book.explorer/1"
@@ -174,52 +170,3 @@ def load_classifier(export: Mapping[str, Any]) -> SequenceClassifier:
         state[f"rnn.bias_hh_l{layer}"] = torch.zeros(4 * m["hidden_size"])
     model.load_state_dict(state)
     return model.eval()
-
-
-# ----------------------------------------------------------------------------------------------
-# The book's flagship model: python -m lstm_book.explorer CHECKPOINT OUT.json
-# ----------------------------------------------------------------------------------------------
-
-TEST_SEED = 7_777_777  # the held-out sets' seed (+ seq_len), as in scripts/regenerate_figures.py
-GATE_N = 500  # size of the gates page's test set: its sequence 0 is the static heatmap's example
-N_SEQUENCES = 8
-LENGTHS = range(76, 125)  # the explorer's length slider; the model was trained at T = 100 only
-LENGTH_N = 500
-
-
-def flagship_model(checkpoint: str) -> SequenceClassifier:
-    """The flagship LSTM (seed 0, chrono initialisation) with the weights of ``checkpoint``."""
-    with training.seeded(0):
-        model = SequenceClassifier(tasks.TEMPORAL_ORDER_VOCAB_SIZE, 16, 64, 4, 2, cell="lstm",
-                                   init="chrono", t_max=100)
-    model.load_state_dict(training.load_checkpoint(checkpoint)["model"])
-    return model.eval()
-
-
-def export_flagship(checkpoint: str, n_test: int = 1000) -> dict[str, Any]:
-    """The export of the flagship checkpoint, with the gates page's first test sequences."""
-    model = flagship_model(checkpoint)
-    gate_set = tasks.temporal_order(GATE_N, seq_len=100, seed=TEST_SEED + 100)
-    lengths = {T: accuracy(model, tasks.temporal_order(LENGTH_N, seq_len=T, seed=TEST_SEED + T)) for T in LENGTHS}
-    meta = {"model": "flagship-lstm-s0", "seed": 0, "init": "chrono",
-            "test_accuracy": accuracy(model, tasks.temporal_order(n_test, seq_len=100, seed=TEST_SEED + 100)),
-            "test_sequences": n_test, "torch": torch.__version__,
-            "sequences_from": f"temporal_order({GATE_N}, seq_len=100, seed={TEST_SEED + 100}), rows 0-{N_SEQUENCES - 1}",
-            "length_accuracy_from": f"temporal_order({LENGTH_N}, seq_len=T, seed={TEST_SEED} + T)",
-            "checkpoint": checkpoint.rsplit("/", 1)[-1]}
-    return export_classifier(model, select(gate_set, list(range(N_SEQUENCES))), meta, lengths)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("checkpoint", help="a flagship-lstm-s0-*.pt checkpoint of scripts/regenerate_figures.py")
-    parser.add_argument("out", help="where to write the JSON export")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(1)
-    text = json.dumps(export_flagship(args.checkpoint), indent=1) + "\n"
-    atomic_write_text(args.out, text)
-    print(f"wrote {args.out} ({len(text) / 1000:.0f} kB)", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main()

@@ -21,6 +21,8 @@ import pytest
 import torch
 
 from lstm_book import SequenceClassifier, explorer, tasks
+from lstm_book.experiments import gates
+from lstm_book.experiments.runs import held_out_set
 from lstm_book.layers import GATE_NAMES
 from site_server import PAGE_OVERFLOW_JS, REPO, new_page
 
@@ -98,7 +100,7 @@ def test_committed_export_is_small_and_describes_the_gates_page_example(exported
     k = results["gates"]["example_index"]
     assert f"`{exported['sequences'][k]['tokens']}`" in (REPO / "docs/figures/gate_example.md").read_text("utf-8")
     assert k == 0, "explorer.js opens on sequence 0 of the export"
-    gate_set = tasks.temporal_order(explorer.GATE_N, seq_len=100, seed=explorer.TEST_SEED + 100)
+    gate_set = held_out_set(100, gates.FULL.gate_n)
     for row, s in enumerate(exported["sequences"]):
         assert s["tokens"] == symbols_of(gate_set.tokens[row]) and s["label"] == int(gate_set.labels[row])
     meta = exported["meta"]
@@ -163,7 +165,7 @@ def test_javascript_forward_equals_pytorch_on_held_out_sequences(browser, server
     PyTorch float64, every value within 1e-9, also at T = 90 and T = 120 (where float32 drifts further).
     """
     m = exported["model"]
-    held_out = tasks.temporal_order(1000, seq_len=100, seed=explorer.TEST_SEED + 100).tokens[:HELD_OUT]
+    held_out = held_out_set(100, 1000).tokens[:HELD_OUT]
     cases = [held_out, tasks.temporal_order(8, seq_len=90, seed=5).tokens,
              tasks.temporal_order(8, seq_len=120, seed=6).tokens]
     context, page, rec = new_page(browser)

@@ -42,6 +42,7 @@ def outputs() -> dict[str, str]:
     for name, module in EXPERIMENTS.items():
         for o in module.render(results):
             written[f"{o.name}.md" if isinstance(o, Fragment) else o.name] = name
+        written.update({export: name for export in getattr(module, "EXPORTS", ())})  # made from a model
     written.update({f"{o.name}.md": "runner" for o in run_timing(results)})
     written.update({name: "bench_lstm.py" for name in BENCH})
     return written
@@ -64,7 +65,7 @@ def test_every_fragment_and_figure_an_experiment_writes_is_shown_by_some_page(ou
     included = {Path(target).name for _, target in includes() if target.startswith("docs/figures/")}
     shown = {name for text in pages().values() for name in IMAGE.findall(text)}
     orphans = [f"{name} (from {who})" for name, who in outputs.items()
-               if (name.endswith(".md") and name not in included) or (name.endswith(".svg") and name not in shown)]
+               if (name.endswith(".md") and name not in included) or (not name.endswith(".md") and name not in shown)]
     assert not orphans, f"outputs no page shows: {orphans}"
 
 
@@ -78,7 +79,8 @@ def test_every_figure_and_fragment_in_docs_figures_is_written_by_something(outpu
     stale = [name for name in generated_files((".md", ".svg")) if name not in outputs]
     assert not stale, f"files in docs/figures that nothing regenerates: {stale}"
     sidecars = [name for name in generated_files((".json",)) if name not in ("results.json", "bench_lstm.json")
-                and name not in outputs and name.removesuffix(".json") + ".svg" not in outputs]
+                and name not in outputs and name.removesuffix(".json") + ".svg" not in outputs
+                and name.replace(".provenance.json", ".json") not in outputs]
     assert not sidecars, f"sidecars without a figure: {sidecars}"
 
 

@@ -5,7 +5,7 @@ module's interface is described in :mod:`lstm_book.experiments.core`. To add an 
 its module and add one line here (CONTRIBUTING.md lists the other two places: its page and the nav).
 """
 
-from . import ablation, claims, diagrams, flagship, frontier, gates, gradients, length, part1, seq2seq
+from . import ablation, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, part1, seq2seq
 
 # --8<-- [start:registry]
 EXPERIMENTS = {module.NAME: module for module in (
@@ -14,6 +14,7 @@ EXPERIMENTS = {module.NAME: module for module in (
     ablation,  # Part 3: the forget-gate bias
     gradients,  # Part 3: gradient flow, measured
     gates,  # Part 3: what the gates learn
+    explorer,  # Part 3: the gates page's live explorer (the flagship model, exported for the browser)
     diagrams,  # every part's explanatory diagrams (the task strip draws the gates page's example)
     length,  # Part 3: longer sequences
     frontier,  # Part 3: how far can an LSTM remember? (only when named)

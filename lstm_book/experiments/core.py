@@ -10,7 +10,9 @@ An experiment module (``lstm_book/experiments/<name>.py``) holds one experiment 
 * ``measure(setting, runs, results)`` — trains or loads its runs through the shared cache
   (:class:`lstm_book.experiments.cache.Runs`) and returns its ``results.json`` sections;
 * ``render(results)`` — a pure function of ``results.json`` (no model, no file): its figures and
-  Markdown fragments, so every output can be redrawn from a committed ``results.json`` alone.
+  Markdown fragments, so every output can be redrawn from a committed ``results.json`` alone;
+* optionally ``EXPORTS`` and ``exports(setting, runs, results)`` — files made from a trained model
+  that ``results.json`` cannot hold (the explorer's weights), written by the runner after ``measure``.
 """
 
 from __future__ import annotations
@@ -69,4 +71,13 @@ class SvgOutput:
     config: dict = field(default_factory=dict)
 
 
-Output = FigureOutput | Fragment | SvgOutput
+@dataclass(frozen=True)
+class DataOutput:
+    """A JSON file the site serves (``<out>/<name>``), with a sidecar ``<stem>.provenance.json``."""
+
+    name: str
+    data: dict
+    config: dict = field(default_factory=dict)
+
+
+Output = FigureOutput | Fragment | SvgOutput | DataOutput

@@ -18,7 +18,7 @@ from ..tasks import temporal_order_windows
 from .core import FigureOutput, Fragment, Output
 from .inits import CHRONO, Init
 from .markdown import pct, subscript, table
-from .runs import RunSpec, test_set
+from .runs import RunSpec, held_out_set
 
 HIGHWAY_INITS = (Init("bias", 3.0), CHRONO)  # a constant bias vs chrono, watched during training
 MOMENT_COLOURS = (plots.ORANGE, plots.SKY, plots.BLUE)  # at initialisation, mid-training, end
@@ -46,7 +46,7 @@ def tau_histogram(f: np.ndarray) -> list[float]:
 
 def highway(b, make_spec, seed: int, runs) -> dict:
     T = b.highway_T
-    probe, test = test_set(T, b.probe_n), test_set(T, b.n_test)
+    probe, test = held_out_set(T, b.probe_n), held_out_set(T, b.n_test)
     early = sum(temporal_order_windows(T)[0]) // 2  # the middle of the first informative window
     data = {}
     for init in HIGHWAY_INITS:
@@ -76,7 +76,7 @@ def solved_models(b, make_spec, seed: int, runs, grid: dict) -> dict:
         run = make_spec(CHRONO.key, T, solved[0] if solved else seed)
         model = runs.train(run)[1]
         configs.append(run.config())
-        test = test_set(T, b.gate_n)
+        test = held_out_set(T, b.gate_n)
         with torch.no_grad():
             logits, gates = model(test.tokens, return_gates=True)
         distractor = probes.distractor_mask(test.positions, T).T  # (T, B)

@@ -12,7 +12,7 @@ from . import flagship
 from .core import FigureOutput, Fragment, Output, Setting
 from .markdown import pct, table
 from .outputs import float32_list
-from .runs import RunSpec, test_set
+from .runs import RunSpec, held_out_set
 
 NAME = "gates"
 DEFAULT = True
@@ -39,7 +39,7 @@ def specs(setting: Setting) -> list[RunSpec]:
 def measure(setting: Setting, runs, results) -> dict:
     spec = model_spec(setting)
     model = runs.train(spec)[1]
-    test = test_set(spec.seq_len, setting.budget(QUICK, FULL).gate_n)
+    test = held_out_set(spec.seq_len, setting.budget(QUICK, FULL).gate_n)
     with torch.no_grad():
         logits, gates = model(test.tokens, return_gates=True)
     correct = logits.argmax(1) == test.labels

@@ -10,7 +10,7 @@ from . import ablation, flagship
 from .core import FigureOutput, Fragment, Output, Setting
 from .inits import Init
 from .markdown import subscript, table
-from .runs import RunSpec, test_set
+from .runs import RunSpec, held_out_set
 
 NAME = "gradients"
 DEFAULT = True
@@ -39,7 +39,7 @@ def measure(setting: Setting, runs, results) -> dict:
     spec = models(setting)[flagship.INIT.key]
     T = spec.seq_len
     early, last = sum(temporal_order_windows(T)[0]) // 2, T - 1  # the first window's middle, the last input
-    test = test_set(T, b.probe_n)
+    test = held_out_set(T, b.probe_n)
     data = {}
     for key, s in models(setting).items():
         g0 = probes.input_gradient_norms(s.build(), test.tokens, test.labels).numpy()

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import plots
 from ..files import atomic_write_text
-from .core import FigureOutput, Fragment, Output, SvgOutput
+from .core import DataOutput, FigureOutput, Fragment, Output, SvgOutput
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = ["lstm_book", "scripts", "pyproject.toml", "requirements.txt"]  # what makes the figures
@@ -46,6 +46,11 @@ def write_outputs(outputs: Iterable[Output], out: Path, provenance: dict) -> lis
                 atomic_write_text(path, item.text)
             sidecar = {"figure": item.name, "config": item.config, **provenance}
             atomic_write_text(path.with_suffix(".json"), json.dumps(sidecar, indent=2) + "\n")
+        elif isinstance(item, DataOutput):
+            path = out / item.name
+            atomic_write_text(path, json.dumps(item.data, indent=1) + "\n")
+            sidecar = {"file": item.name, "config": item.config, **provenance}
+            atomic_write_text(path.with_suffix(".provenance.json"), json.dumps(sidecar, indent=2) + "\n")
         elif isinstance(item, Fragment):
             path = out / f"{item.name}.md"
             atomic_write_text(path, item.text.rstrip() + "\n")

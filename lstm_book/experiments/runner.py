@@ -100,8 +100,10 @@ def run(names: list[str] | None, opt: Options) -> dict:
         print(f"== {name}", flush=True)
         runs.clear_used()
         results.update(module.measure(setting, runs, results))
+        exported = module.exports(setting, runs, results) if hasattr(module, "exports") else []
         _record_tier(name, runs.clear_used(), runs, results, selected, opt, started)
-        write_outputs(module.render(results), opt.out, {**provenance, "wall_seconds": round(time.time() - t0, 2)})
+        write_outputs(exported + module.render(results), opt.out,
+                      {**provenance, "wall_seconds": round(time.time() - t0, 2)})
         timings[name] = round(time.time() - t0, 1)
         print(f"   {name} done in {timings[name]:.1f} s", flush=True)
     previous = {r["name"]: r for r in results.get("runs", [])}

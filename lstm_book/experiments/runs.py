@@ -22,7 +22,7 @@ CACHE_VERSION = 1  # bump when the meaning of a cached run changes
 TEST_SEED = 7_777_777  # the held-out set's seed; training sets use 1000 + seed, so they never coincide
 
 
-def test_set(seq_len: int, n: int) -> TemporalOrder:
+def held_out_set(seq_len: int, n: int) -> TemporalOrder:
     """The held-out temporal-order sequences of length ``seq_len`` (the first ``n`` of a fixed seed)."""
     return temporal_order(n, seq_len=seq_len, seed=TEST_SEED + seq_len)
 
@@ -80,7 +80,7 @@ class RunSpec:
     def fit(self, model: SequenceClassifier, checkpoint: Path, device: torch.device, progress: bool,
             position: int | None = None) -> training.History:
         """Train ``model`` (or resume, or load a finished run) into ``checkpoint``."""
-        test = test_set(self.seq_len, self.n_test)
+        test = held_out_set(self.seq_len, self.n_test)
 
         def train_data(epoch: int):
             seed = 1000 + self.seed + (10_000 * epoch if self.fresh_data else 0)  # never the test set's seed

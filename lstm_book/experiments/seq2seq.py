@@ -60,7 +60,7 @@ class Seq2SeqSpec:
     def cost(self) -> float:
         return self.n_train * self.epochs * self.max_len * 8
 
-    def test_set(self) -> DigitStrings:
+    def held_out_set(self) -> DigitStrings:
         return digit_reversal(self.n_test, self.min_len, self.max_len, seed=TEST_SEED)
 
     def build(self) -> Seq2Seq:
@@ -71,7 +71,7 @@ class Seq2SeqSpec:
     def fit(self, model: Seq2Seq, checkpoint: Path, device: torch.device, progress: bool,
             position: int | None = None) -> training.History:
         train = digit_reversal(self.n_train, self.min_len, self.max_len, seed=1000 + self.seed)
-        test = self.test_set()
+        test = self.held_out_set()
 
         def evaluate(m):  # exact match under greedy decoding: no teacher forcing
             m.eval()
@@ -104,7 +104,7 @@ def digits(row) -> str:
 def measure(setting: Setting, runs, results) -> dict:
     spec = model_spec(setting)
     history, model = runs.train(spec)
-    test = spec.test_set()
+    test = spec.held_out_set()
     with torch.no_grad():
         pred = model.greedy_decode(test.src[:EXAMPLES], max_len=spec.max_len + 1)
     ok = exact_match(pred, test.tgt[:EXAMPLES], pad_id=PAD)
