@@ -69,7 +69,8 @@ def test_cells_check_feature_size_and_state_shape():
     ({"init": "chrono", "t_max": 100, "forget_bias": 1.0}, "not both"),
     ({"bias": False, "forget_bias": 1.0}, "need bias=True"),
     ({"init": "chrono", "t_max": 2}, "t_max >= 3"),
-    ({"proj_size": 4}, "proj_size is not supported"),
+    ({"proj_size": 8}, r"proj_size must be smaller than hidden_size .* got proj_size=8 with hidden_size=8; use proj_size=0"),
+    ({"proj_size": -1}, r"proj_size must be an integer >= 0 \(0: no projection\), got -1"),
     ({"dropout": 1.5}, "dropout must be a probability"),
     ({"num_layers": 0}, "num_layers must be an integer >= 1"),
 ])
