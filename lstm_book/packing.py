@@ -81,8 +81,9 @@ def batch_sizes_table(seq_lengths: list[int]) -> str:
     """A Markdown table of what ``pack_sequence`` makes of sequences of the given lengths.
 
     The sequences are named a, b, c, … in the given order, and step ``t`` of sequence ``a`` holds
-    the value ``a_t``; the table lists, per step, ``batch_sizes[t]``, which sequences run, and the
-    rows of ``data`` that hold them, all read from a real ``PackedSequence``.
+    the value ``a_t``; the table lists, per step, ``batch_sizes[t]``, the rows of ``data`` that hold
+    that step and whose values they are, all read from a real ``PackedSequence``; a sentence below
+    says where each direction's ``h_n`` is read.
     """
     names = [chr(ord("a") + k) for k in range(len(seq_lengths))]
     seqs = [torch.arange(n).unsqueeze(1) + 100 * k for k, n in enumerate(seq_lengths)]  # value 100 k + t
@@ -95,8 +96,9 @@ def batch_sizes_table(seq_lengths: list[int]) -> str:
         lines.append(f"| {t} | {n} | {rows} | {cells} |")
         offset += n
     order = ", ".join(names[k] for k in packed.sorted_indices.tolist())
-    lines += ["", f"Sorted order (`sorted_indices`): {order}. `h_n` of a unidirectional layer is read at rows "
-              + ", ".join(str(r) for r in last_rows(packed.batch_sizes.tolist()).tolist())
-              + " (each sequence's last step, in sorted order) and returned in the order a, b, c, … given."]
+    last = ", ".join(str(r) for r in last_rows(packed.batch_sizes.tolist()).tolist())
+    lines += ["", f"Sorted longest first: {order} (`sorted_indices` = {packed.sorted_indices.tolist()}). "
+              f"The forward direction's `h_n` is read at rows {last}, each sequence's last step; the reverse "
+              f"direction's at rows 0–{len(seq_lengths) - 1}, step 0, where it finishes."]
     return "\n".join(lines) + "\n"
 # --8<-- [end:batch_sizes_table]

@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from lstm_book import Seq2Seq, SequenceClassifier, count_parameters, lstm_parameter_formula  # noqa: E402
-from lstm_book import plots, probes, training  # noqa: E402
+from lstm_book import packing, plots, probes, training  # noqa: E402
 from lstm_book.files import atomic_write_text  # noqa: E402
 from lstm_book.models import exact_match  # noqa: E402
 from lstm_book.tasks import (  # noqa: E402
@@ -121,6 +121,7 @@ def resolve_device(choice: str) -> torch.device:
 # ----------------------------------------------------------------------------------------------
 
 JACOBIAN_RADII = (0.5, 0.9, 1.0, 1.5, 3.0)
+PACKING_EXAMPLE = [4, 2, 1]  # sequence lengths of the packing page's table
 
 
 def target_part1(ctx: Context) -> None:
@@ -157,6 +158,7 @@ def target_part1(ctx: Context) -> None:
         sig = 1 / (1 + np.exp(-b))
         rows.append(f"| {b:.3g} | {sig:.3f} | {sig ** 85:.2g} |")
     ctx.fragment("forget_decay_table", "| b_f | σ(b_f) | σ(b_f)^85 |\n|---:|---:|---:|\n" + "\n".join(rows))
+    ctx.fragment("packing_table", packing.batch_sizes_table(PACKING_EXAMPLE))  # Part 2, packing page
 
 
 # ----------------------------------------------------------------------------------------------
