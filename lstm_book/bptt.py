@@ -304,11 +304,13 @@ def lstm_layer(
             f"lstm_layer: expected {layout}, h_0 and c_0 (B, H); got x {tuple(x.shape)}, "
             f"h_0 {tuple(h_0.shape)}, c_0 {tuple(c_0.shape)}"
         )
-    if batch_sizes is not None and reverse:
-        rows = reversed_rows(batch_sizes, x.device)
+    # --8<-- [start:packed_reverse]
+    if batch_sizes is not None and reverse:  # each sequence read backwards from its own last step:
+        rows = reversed_rows(batch_sizes, x.device)  # reverse every sequence in place (same batch_sizes),
         output, h_n, c_n = lstm_layer(x.index_select(0, rows), h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh,
-                                      weight_hr=weight_hr, batch_sizes=batch_sizes)
-        return output.index_select(0, rows), h_n, c_n
+                                      weight_hr=weight_hr, batch_sizes=batch_sizes)  # run forward,
+        return output.index_select(0, rows), h_n, c_n  # and put every output row back at its input's position
+    # --8<-- [end:packed_reverse]
     inputs = (x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh)
     if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (*inputs, weight_hr)):
         return LSTMLayerFunction.apply(*inputs, reverse, weight_hr, batch_sizes)
