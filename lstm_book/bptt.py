@@ -90,15 +90,16 @@ def _forward_scan(
         raise ValueError("_forward_scan: reverse each packed sequence in place (lstm_layer does) instead")
     sizes = list(batch_sizes) if packed else [B] * x.shape[0]
     T, N = len(sizes), sum(sizes)
-    rows = (lambda *shape: (N, *shape)) if packed else (lambda *shape: (T, B, *shape))  # a buffer over all steps
+    # The shape of a buffer with a row block per step: (N, ·) packed, (T, B, ·) padded.
+    all_steps = (lambda *shape: (N, *shape)) if packed else (lambda *shape: (T, B, *shape))
     weight_ih_t, weight_hh_t = _double_g_rows(weight_ih).t(), _double_g_rows(weight_hh).t()
     bias = None if bias_ih is None else _double_g_rows(bias_ih + bias_hh)  # the gates see the sum
-    output = h_0.new_empty(rows(P))
+    output = h_0.new_empty(all_steps(P))
     hs = output.view(N, P).split(sizes)  # per-step views made in one call: the loop only launches kernels
     h_prev = _previous(hs, h_0, reverse)  # h_{t-1} of the step at position t
     if keep:  # every step's values stay for the backward pass
         chunk = T
-        c_buf, tanh_c = c_0.new_empty((B + N, H) if packed else (T + 1, B, H)), c_0.new_empty(rows(H))
+        c_buf, tanh_c = c_0.new_empty((B + N, H) if packed else (T + 1, B, H)), c_0.new_empty(all_steps(H))
         slots = c_buf.view(B + N, H).split(sizes + [B] if reverse else [B] + sizes)
         c_init, cs = (slots[T], slots[:T]) if reverse else (slots[0], slots[1:])
         c_init.copy_(c_0)
@@ -114,7 +115,7 @@ def _forward_scan(
     offsets = [0]
     for n in sizes:
         offsets.append(offsets[-1] + n)
-    gates = x.new_empty(rows(4 * H)) if keep else x.new_empty(offsets[chunk] if packed else chunk * B, 4 * H)
+    gates = x.new_empty(all_steps(4 * H)) if keep else x.new_empty(offsets[chunk] if packed else chunk * B, 4 * H)
     starts = range(0, T, chunk)
     for t0 in reversed(starts) if reverse else starts:
         t1 = min(T, t0 + chunk)
@@ -228,7 +229,8 @@ class LSTMLayerFunction(torch.autograd.Function):
             d_h.index_add_(0, last_rows(sizes, x.device), d_h_n)
         else:
             (d_h[:B] if reverse else d_h[N - B :]).add_(d_h_n)
-        d_c_carry = d_c_n.clone(memory_format=torch.contiguous_format)  # δc_{t+1} ⊙ f_{t+1}; a sequence's last step starts from d_c_n
+        # δc_{t+1} ⊙ f_{t+1}, carried in (B, H); a sequence's last step starts from its row of d_c_n
+        d_c_carry = d_c_n.clone(memory_format=torch.contiguous_format)
         f = gates[:, H : 2 * H].split(sizes)
         d_hs, k_c, d_a = d_h.split(sizes), K_c.split(sizes), K.split(sizes)  # per-step views, made once
         d_h_prev = _previous(d_hs, None, reverse)  # where W_hh^T δa_t goes: δh of the step read before

@@ -11,11 +11,15 @@ split into blocks ``r, z, n``:
 
 Differentiating each line, with ``δh_t = ∂L/∂h_t`` the total derivative (every route to the loss):
 
-* from (20): ``δn_t = δh_t ⊙ (1 − z_t)``, ``δz_t = δh_t ⊙ (h_{t−1} − n_t)``, and a direct term ``δh_t ⊙ z_t`` for ``h_{t−1}``
-* from (19): ``δa_n = δn_t ⊙ (1 − n_t²)``, so ``δgi_n = δa_n``, ``δgh_n = δa_n ⊙ r_t``, ``δr_t = δa_n ⊙ gh_n``
-* from (17), (18): ``δa_r = δr_t ⊙ r_t(1 − r_t)``, ``δa_z = δz_t ⊙ z_t(1 − z_t)``, which both ``gi`` and ``gh`` receive
-* the recurrence:  ``δh_{t−1} = δh_t ⊙ z_t + W_hh^T δgh_t + ∂ℓ_{t−1}/∂h_{t−1}``,  ``δx_t = W_ih^T δgi_t``
-* the weights:     ``∂L/∂W_ih = Σ_t δgi_t x_t^T``, ``∂L/∂W_hh = Σ_t δgh_t h_{t−1}^T``, ``∂L/∂b_ih = Σ_t δgi_t``, ``∂L/∂b_hh = Σ_t δgh_t``
+* from (20): ``δn_t = δh_t ⊙ (1 − z_t)``, ``δz_t = δh_t ⊙ (h_{t−1} − n_t)``, and a direct term
+  ``δh_t ⊙ z_t`` for ``h_{t−1}``
+* from (19): ``δa_n = δn_t ⊙ (1 − n_t²)``, so ``δgi_n = δa_n``, ``δgh_n = δa_n ⊙ r_t``,
+  ``δr_t = δa_n ⊙ gh_n``
+* from (17), (18): ``δa_r = δr_t ⊙ r_t(1 − r_t)``, ``δa_z = δz_t ⊙ z_t(1 − z_t)``, which ``gi`` and
+  ``gh`` both receive
+* the recurrence: ``δh_{t−1} = δh_t ⊙ z_t + W_hh^T δgh_t + ∂ℓ_{t−1}/∂h_{t−1}``, ``δx_t = W_ih^T δgi_t``
+* the weights: ``∂L/∂W_ih = Σ_t δgi_t x_t^T``, ``∂L/∂W_hh = Σ_t δgh_t h_{t−1}^T``,
+  ``∂L/∂b_ih = Σ_t δgi_t``, ``∂L/∂b_hh = Σ_t δgh_t``
 
 Every delta is ``δh_t`` times a factor known after the forward pass:
 ``δgh_t = δh_t ⊙ [K_r; K_z; K_n ⊙ r_t]`` and ``δgi_t = δh_t ⊙ [K_r; K_z; K_n]`` with
@@ -56,9 +60,10 @@ def _forward_scan(
         raise ValueError("_forward_scan: reverse each packed sequence in place (gru_layer does) instead")
     sizes = list(batch_sizes) if packed else [B] * x.shape[0]
     T, N = len(sizes), sum(sizes)
-    rows = (lambda *shape: (N, *shape)) if packed else (lambda *shape: (T, B, *shape))
+    # The shape of a buffer with a row block per step: (N, ·) packed, (T, B, ·) padded.
+    all_steps = (lambda *shape: (N, *shape)) if packed else (lambda *shape: (T, B, *shape))
     weight_ih_t, weight_hh_t = weight_ih.t(), weight_hh.t()
-    output = h_0.new_empty(rows(H))
+    output = h_0.new_empty(all_steps(H))
     hs = output.view(N, H).split(sizes)
     h_prev = _previous(hs, h_0, reverse)  # h_{t-1} of the step at position t
     offsets = [0]
@@ -66,7 +71,7 @@ def _forward_scan(
         offsets.append(offsets[-1] + n)
     if keep:
         chunk = T
-        gates, gh = x.new_empty(rows(3 * H)), x.new_empty(rows(3 * H))
+        gates, gh = x.new_empty(all_steps(3 * H)), x.new_empty(all_steps(3 * H))
         ghs = gh.view(N, 3 * H).split(sizes)
     else:
         chunk = min(T, INFERENCE_CHUNK)
