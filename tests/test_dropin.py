@@ -75,6 +75,21 @@ def test_whole_module_save_and_load_round_trips(ours_cls, ref_cls, kw):
         assert torch.equal(a[0], b[0])
 
 
+def test_weight_norm_parametrization_of_a_recurrent_weight_works_as_on_torch():
+    """Parameters are read by name at every call, so torch.nn.utils.parametrizations apply unchanged."""
+    from torch.nn.utils.parametrizations import weight_norm
+    ref = nn.LSTM(3, 4, num_layers=2).double()
+    ours = LSTM(3, 4, num_layers=2).double()
+    ours.load_state_dict(ref.state_dict())
+    weight_norm(ref, "weight_hh_l0")
+    weight_norm(ours, "weight_hh_l0")
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    x = torch.randn(5, 2, 3, dtype=DT)
+    g_ref = torch.autograd.grad(ref(x)[0].sum(), ref.parametrizations.weight_hh_l0.original1)
+    g_ours = torch.autograd.grad(ours(x)[0].sum(), ours.parametrizations.weight_hh_l0.original1)
+    assert max_abs_diff(ours(x)[0], ref(x)[0]) <= 1e-10 and max_abs_diff(g_ours[0], g_ref[0]) <= 1e-10
+
+
 def test_a_module_pickled_before_projections_and_torch_attributes_existed_still_loads():
     """__setstate__ fills in what an older pickle lacks (proj_size, mode, the weight-name lists), as torch.nn does."""
     lstm = LSTM(3, 4, num_layers=2, bidirectional=True)
