@@ -15,10 +15,18 @@ Only the recurrence (Eqs. 12–14 for ``δh``, ``δc``) has to walk time step by
 that does not depend on the next step's delta — the gate derivatives, ``δx`` and all weight
 gradients — is computed for all steps at once, so Eq. (15) is one matrix product per weight.
 
-Shapes (one layer, one direction): ``x (T, B, I)``, ``h_0, c_0 (B, H)``, ``weight_ih (4H, I)``,
-``weight_hh (4H, H)``, biases ``(4H,)`` or ``None``; returns ``output (T, B, H)``, ``h_n, c_n
-(B, H)``. Gate order is PyTorch's, ``i, f, g, o``. Second derivatives are not implemented: a
-double backward raises an error (see :class:`LSTMLayerFunction`).
+Two extensions use the same loop. With a projection (LSTMP, ``proj_size > 0``), Eq. (21)
+``h_t = W_hr m_t`` with ``m_t = o_t ⊙ tanh(c_t)`` replaces Eq. (9)'s output; its backward is
+``δm_t = W_hr^T δh_t`` (which takes δh_t's place in Eqs. 12–13) and ``∂L/∂W_hr = Σ_t δh_t m_t^T``.
+With ``batch_sizes`` (a :class:`~torch.nn.utils.rnn.PackedSequence`'s), ``x`` holds the packed rows
+and step ``t`` works on the first ``batch_sizes[t]`` rows of the batch (see :mod:`lstm_book.packing`).
+
+Shapes (one layer, one direction; ``P`` is ``proj_size``, or ``H`` without projection): ``x (T, B,
+I)`` or packed ``(N, I)``; ``h_0 (B, P)``, ``c_0 (B, H)``; ``weight_ih (4H, I)``, ``weight_hh (4H,
+P)``, biases ``(4H,)`` or ``None``, ``weight_hr (P, H)`` or ``None``; returns ``output (T, B, P)``
+(packed: ``(N, P)``), ``h_n (B, P)``, ``c_n (B, H)``. Gate order is PyTorch's, ``i, f, g, o``.
+Second derivatives are not implemented: a double backward raises an error (see
+:class:`LSTMLayerFunction`).
 """
 
 from __future__ import annotations
@@ -26,7 +34,23 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from .packing import last_rows, previous_rows, reversed_rows
+
 INFERENCE_CHUNK = 16  # steps of input projection per buffer fill when nothing is kept (inference)
+
+
+def _leading(t: Tensor, n: int) -> Tensor:
+    """The first ``n`` rows of ``t`` (``t`` itself when it has exactly ``n``: no view to make)."""
+    return t if t.shape[0] == n else t[:n]
+
+
+def _previous(steps: list[Tensor] | tuple[Tensor, ...], first: Tensor, reverse: bool) -> list[Tensor]:
+    """What each step reads as its previous state: the same sequences' rows of the step read just
+    before it, or ``first`` (the initial state) at the first step read. ``steps[t]`` has the rows of
+    step ``t``; going forward, step ``t`` keeps the first ``len(steps[t])`` rows of step ``t − 1``."""
+    if reverse:  # only for equal batch sizes: packed sequences are reversed in place instead
+        return [*steps[1:], first]
+    return [first] + [_leading(prev, len(cur)) for prev, cur in zip(steps[:-1], steps[1:])]
 
 
 # --8<-- [start:forward]
@@ -42,58 +66,87 @@ def _double_g_rows(w: Tensor) -> Tensor:
 def _forward_scan(
     x: Tensor, h_0: Tensor, c_0: Tensor, weight_ih: Tensor, weight_hh: Tensor,
     bias_ih: Tensor | None, bias_hh: Tensor | None, reverse: bool, keep: bool = True,
-) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """Run Eqs. (4)–(9) over the sequence into preallocated buffers.
+    weight_hr: Tensor | None = None, batch_sizes: list[int] | None = None,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """Run Eqs. (4)–(9) (and (21) with ``weight_hr``) over the sequence into preallocated buffers.
 
     Eq. (6) uses ``tanh(a) = 2σ(2a) − 1``: the ``g`` rows of the weights and bias are doubled, so one
     ``sigmoid`` covers all four gates (``tanh`` costs several times a ``sigmoid`` per element on the
     CPU), and ``g_t`` itself is never stored.
 
-    With ``keep`` (training), returns ``gates (T, B, 4H)`` (post-activation ``i_t, f_t, s_t, o_t``,
-    where ``s_t = σ(2a_g) = (1 + g_t)/2``), ``output (T, B, H)`` (``h_t`` at the position of
-    ``x_t``), ``c_buf (T+1, B, H)``, which holds ``c_0`` in one extra slot (slot 0 going forward,
-    slot ``T`` going backward) so that ``c_{t−1}`` of every step is a plain slice, ``tanh_c (T, B,
-    H)`` and ``c_n (B, H)``. Without ``keep`` (inference) nothing is kept for a backward pass: the
-    input half of the pre-activations is computed ``INFERENCE_CHUNK`` steps at a time into one small
-    buffer, ``c_t`` overwrites ``c_{t−1}`` in place, and only ``output`` and ``c_n`` are meaningful.
+    Every buffer is row-major over (step, sequence): step ``t`` owns ``batch_sizes[t]`` consecutive
+    rows (``B`` each without packing, where the buffers are shaped ``(T, B, ·)``). With ``keep``
+    (training), returns ``gates`` (post-activation ``i_t, f_t, s_t, o_t`` of every step, where
+    ``s_t = σ(2a_g) = (1 + g_t)/2``), ``output`` (``h_t`` at the position of ``x_t``), ``c_buf``,
+    which holds ``c_0`` in one extra slot of ``B`` rows (first going forward, last going backward)
+    so that ``c_{t−1}`` of every step without packing is a plain slice, ``tanh_c``, ``h_n`` and
+    ``c_n``. Without ``keep`` (inference) nothing is kept for a backward pass: the input half of the
+    pre-activations is computed ``INFERENCE_CHUNK`` steps at a time into one small buffer, ``c_t``
+    overwrites ``c_{t−1}`` in place, and only ``output``, ``h_n`` and ``c_n`` are meaningful.
     """
-    T, B, H = x.shape[0], h_0.shape[0], h_0.shape[1]
+    B, H, P = c_0.shape[0], c_0.shape[1], h_0.shape[1]
+    packed = batch_sizes is not None
+    if packed and reverse:
+        raise ValueError("_forward_scan: reverse each packed sequence in place (lstm_layer does) instead")
+    sizes = list(batch_sizes) if packed else [B] * x.shape[0]
+    T, N = len(sizes), sum(sizes)
+    # The shape of a buffer with a row block per step: (N, ·) packed, (T, B, ·) padded.
+    all_steps = (lambda *shape: (N, *shape)) if packed else (lambda *shape: (T, B, *shape))
     weight_ih_t, weight_hh_t = _double_g_rows(weight_ih).t(), _double_g_rows(weight_hh).t()
     bias = None if bias_ih is None else _double_g_rows(bias_ih + bias_hh)  # the gates see the sum
-    output = h_0.new_empty(T, B, H)
-    hs = output.unbind(0)  # per-step views made in one call, so the loop below only launches kernels
-    h_prev = (hs[1:] + (h_0,)) if reverse else ((h_0,) + hs[:-1])  # h_{t-1} of the step at position t
+    output = h_0.new_empty(all_steps(P))
+    hs = output.view(N, P).split(sizes)  # per-step views made in one call: the loop only launches kernels
+    h_prev = _previous(hs, h_0, reverse)  # h_{t-1} of the step at position t
     if keep:  # every step's values stay for the backward pass
         chunk = T
-        c_buf, tanh_c = c_0.new_empty(T + 1, B, H), c_0.new_empty(T, B, H)
-        c_buf[T if reverse else 0] = c_0
-        cs, tcs = c_buf.unbind(0), tanh_c.unbind(0)
+        c_buf, tanh_c = c_0.new_empty((B + N, H) if packed else (T + 1, B, H)), c_0.new_empty(all_steps(H))
+        slots = c_buf.view(B + N, H).split(sizes + [B] if reverse else [B] + sizes)
+        c_init, cs = (slots[T], slots[:T]) if reverse else (slots[0], slots[1:])
+        c_init.copy_(c_0)
+        c_prev, tcs = _previous(cs, c_init, reverse), tanh_c.view(N, H).split(sizes)
     else:  # one buffer each: c_{t-1} and c_t are the same memory, so is every step's tanh(c_t)
         chunk = min(T, INFERENCE_CHUNK)
         c_buf, tanh_c = c_0.clone(), torch.empty_like(c_0)
-        cs, tcs = (c_buf,) * (T + 1), (tanh_c,) * T
-    gates = x.new_empty(chunk, B, 4 * H)
+        cs = c_prev = [_leading(c_buf, n) for n in sizes]  # a finished sequence's row keeps its c_n
+        tcs = [_leading(tanh_c, n) for n in sizes]
+    if weight_hr is not None:  # m_t = o_t ⊙ tanh(c_t) before the projection of Eq. (21); not kept
+        weight_hr_t, m = weight_hr.t(), c_0.new_empty(B, H)
+        ms = [_leading(m, n) for n in sizes]
+    offsets = [0]
+    for n in sizes:
+        offsets.append(offsets[-1] + n)
+    gates = x.new_empty(all_steps(4 * H)) if keep else x.new_empty(offsets[chunk] if packed else chunk * B, 4 * H)
     starts = range(0, T, chunk)
     for t0 in reversed(starts) if reverse else starts:
-        n = min(chunk, T - t0)
+        t1 = min(T, t0 + chunk)
         # The input half of the chunk's pre-activations at once: a_t = W_ih x_t + b (+ W_hh h_{t-1} below).
-        x_rows, a_rows = x[t0 : t0 + n].reshape(n * B, -1), gates[:n].view(n * B, 4 * H)
+        x_rows = x[offsets[t0] : offsets[t1]] if packed else x[t0:t1].reshape((t1 - t0) * B, -1)
+        a_rows = gates.view(-1, 4 * H)[: offsets[t1] - offsets[t0]]
         if bias is None:
             torch.mm(x_rows, weight_ih_t, out=a_rows)
         else:
             torch.addmm(bias, x_rows, weight_ih_t, out=a_rows)
-        a = gates[:n].unbind(0)
-        i, f, s, o = (v.unbind(0) for v in gates[:n].chunk(4, dim=2))
-        for k in range(n - 1, -1, -1) if reverse else range(n):
+        a = a_rows.split(sizes[t0:t1])
+        i, f, s, o = (v.split(sizes[t0:t1]) for v in a_rows.chunk(4, dim=1))
+        for k in range(t1 - t0 - 1, -1, -1) if reverse else range(t1 - t0):
             t = t0 + k
-            prev, cur = (t + 1, t) if reverse else (t, t + 1)  # slots of c_{t-1} and c_t in cs
             a[k].addmm_(h_prev[t], weight_hh_t)  # a_t += W_hh h_{t-1}: the only matrix product per step
             a[k].sigmoid_()  # Eqs. (4), (5), (8): f_t, i_t, o_t; and s_t = σ(2a_g), so g_t = 2 s_t − 1 (Eq. 6)
-            torch.mul(f[k], cs[prev], out=cs[cur])  # Eq. (7): c_t = f_t ⊙ c_{t-1} ...
-            cs[cur].addcmul_(i[k], s[k], value=2).sub_(i[k])  # ... + i_t ⊙ g_t = 2 i_t ⊙ s_t − i_t
-            torch.tanh(cs[cur], out=tcs[t])  # tanh(c_t), for Eqs. (9), (12) and (13)
-            torch.mul(o[k], tcs[t], out=hs[t])  # Eq. (9): h_t = o_t ⊙ tanh(c_t)
-    return gates, output, c_buf, tanh_c, cs[0 if reverse else T]
+            torch.mul(f[k], c_prev[t], out=cs[t])  # Eq. (7): c_t = f_t ⊙ c_{t-1} ...
+            cs[t].addcmul_(i[k], s[k], value=2).sub_(i[k])  # ... + i_t ⊙ g_t = 2 i_t ⊙ s_t − i_t
+            torch.tanh(cs[t], out=tcs[t])  # tanh(c_t), for Eqs. (9), (12) and (13)
+            if weight_hr is None:
+                torch.mul(o[k], tcs[t], out=hs[t])  # Eq. (9): h_t = o_t ⊙ tanh(c_t)
+            else:  # Eq. (21): h_t = W_hr (o_t ⊙ tanh(c_t)), the projection of LSTMP
+                torch.mm(torch.mul(o[k], tcs[t], out=ms[t]), weight_hr_t, out=hs[t])
+    if packed:  # each sequence ends at its own last step
+        last = last_rows(sizes, x.device)
+        h_n = output.index_select(0, last)
+        c_n = c_buf.index_select(0, B + last) if keep else c_buf
+    else:
+        h_n = hs[0 if reverse else T - 1].clone()
+        c_n = cs[0 if reverse else T - 1]
+    return gates, output, c_buf, tanh_c, h_n, c_n
 # --8<-- [end:forward]
 
 
@@ -101,13 +154,14 @@ def _forward_scan(
 def _gate_factors(gates: Tensor, c_prev: Tensor, tanh_c: Tensor) -> tuple[Tensor, Tensor]:
     """Everything in Eqs. (12)–(13) that does not depend on ``δh_t`` or ``δc_t``, for all steps at once.
 
-    Returns ``K (T, B, 4H)`` with ``δa_t = [δc_t, δc_t, δc_t, δh_t] ⊙ K_t`` (blockwise, Eq. 13) and
-    ``K_c (T, B, H)`` with ``δc_t = δh_t ⊙ K_c,t + δc_{t+1} ⊙ f_{t+1}`` (Eq. 12).
+    Returns ``K (…, 4H)`` with ``δa_t = [δc_t, δc_t, δc_t, δh_t] ⊙ K_t`` (blockwise, Eq. 13) and
+    ``K_c (…, H)`` with ``δc_t = δh_t ⊙ K_c,t + δc_{t+1} ⊙ f_{t+1}`` (Eq. 12). With a projection,
+    ``δm_t = W_hr^T δh_t`` stands for ``δh_t`` (Eq. 21).
     """
-    i, f, s, o = gates.chunk(4, dim=2)  # s_t = σ(2a_g), as _forward_scan leaves it
+    i, f, s, o = gates.chunk(4, dim=-1)  # s_t = σ(2a_g), as _forward_scan leaves it
     g = s.mul(2).sub_(1)  # g_t = 2 s_t − 1 = tanh(a_g), Eq. (6)
     K = torch.empty_like(gates)
-    K_i, K_f, K_g, K_o = K.chunk(4, dim=2)  # filled in place: no temporaries of K's size
+    K_i, K_f, K_g, K_o = K.chunk(4, dim=-1)  # filled in place: no temporaries of K's size
     torch.sub(1, i, out=K_i).mul_(i).mul_(g)  # δa_i = δc_t ⊙ g_t ⊙ i_t(1 − i_t)
     torch.sub(1, f, out=K_f).mul_(f).mul_(c_prev)  # δa_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
     torch.mul(g, g, out=K_g).neg_().add_(1).mul_(i)  # δa_g = δc_t ⊙ i_t ⊙ (1 − g_t²)
@@ -120,10 +174,12 @@ def _gate_factors(gates: Tensor, c_prev: Tensor, tanh_c: Tensor) -> tuple[Tensor
 class LSTMLayerFunction(torch.autograd.Function):
     """One LSTM layer in one direction over a whole sequence, with a hand-written backward pass.
 
-    ``LSTMLayerFunction.apply(x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)`` →
-    ``(output, h_n, c_n)``; shapes in the module docstring. The biases may both be ``None``.
-    ``reverse=True`` reads the sequence from ``t = T−1`` down to ``0`` and stores the output of the
-    step that read ``x_t`` at position ``t`` (as ``torch.nn.LSTM``'s reverse direction does).
+    ``LSTMLayerFunction.apply(x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse,
+    weight_hr=None, batch_sizes=None)`` → ``(output, h_n, c_n)``; shapes in the module docstring.
+    The biases may both be ``None``. ``reverse=True`` reads the sequence from ``t = T−1`` down to
+    ``0`` and stores the output of the step that read ``x_t`` at position ``t`` (as
+    ``torch.nn.LSTM``'s reverse direction does); with ``batch_sizes`` it must be ``False``
+    (:func:`lstm_layer` reverses packed sequences in place).
 
     Memory: the forward pass keeps ``x``, the post-activation gates ``(T, B, 4H)``, the output
     (which holds every ``h_{t−1}`` but the first), ``c_{t−1}``/``c_t`` and ``tanh(c_t)`` — exactly the
@@ -136,15 +192,14 @@ class LSTMLayerFunction(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse):
-        T = x.shape[0]
-        gates, output, c_buf, tanh_c, c_n = _forward_scan(x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse)
-        ctx.reverse, ctx.has_bias = reverse, bias_ih is not None
+    def forward(ctx, x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse, weight_hr=None, batch_sizes=None):
+        gates, output, c_buf, tanh_c, h_n, c_n = _forward_scan(
+            x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse, True, weight_hr, batch_sizes)
+        ctx.reverse, ctx.has_bias, ctx.batch_sizes = reverse, bias_ih is not None, batch_sizes
         # The output is saved, not copied: h_{t-1} of every step is in it (or is h_0). Like
         # torch.nn.LSTM, a backward after modifying it in place raises autograd's usual error.
-        ctx.save_for_backward(x, h_0, weight_ih, weight_hh, gates, output, c_buf, tanh_c)
-        last = 0 if reverse else T - 1
-        return output, output[last].clone(), c_n.clone()
+        ctx.save_for_backward(x, h_0, weight_ih, weight_hh, weight_hr, gates, output, c_buf, tanh_c)
+        return output, h_n, c_n.clone()
 
     # --8<-- [start:backward]
     @staticmethod
@@ -155,50 +210,70 @@ class LSTMLayerFunction(torch.autograd.Function):
                 "create_graph=True / second derivatives are not supported; build the model with "
                 "LSTM(..., backward='autograd') for those"
             )
-        x, h_0, weight_ih, weight_hh, gates, output, c_buf, tanh_c = ctx.saved_tensors
-        T, B, H = tanh_c.shape
-        reverse = ctx.reverse
-        c_prev = c_buf[1:] if reverse else c_buf[:T]  # c_{t-1} of every step: a slice of the buffer
+        x, h_0, weight_ih, weight_hh, weight_hr, gates, output, c_buf, tanh_c = ctx.saved_tensors
+        B, P, H = h_0.shape[0], h_0.shape[1], tanh_c.shape[-1]
+        reverse, packed = ctx.reverse, ctx.batch_sizes is not None
+        sizes = list(ctx.batch_sizes) if packed else [B] * x.shape[0]
+        T, N = len(sizes), sum(sizes)
+        gates, tanh_c = gates.view(N, 4 * H), tanh_c.view(N, H)
+        c_flat = c_buf.view(B + N, H)
+        if packed:  # c_{t-1} of every row: c_0 for step 0, then the same sequence's row one step back
+            c_prev = c_flat.index_select(0, torch.cat([torch.arange(B), B + previous_rows(sizes)]).to(x.device))
+        else:  # a plain slice of the buffer, thanks to c_0's extra slot
+            c_prev = c_flat[B:] if reverse else c_flat[:N]
         K, K_c = _gate_factors(gates, c_prev, tanh_c)  # K becomes δa, step by step, in place
-        f = gates[..., H : 2 * H].unbind(0)
-        d_out, k_c = d_output.unbind(0), K_c.unbind(0)  # per-step views, made once
-        d_a = K.unbind(0)
-        d_a_cell = K.view(T, B, 4, H)[:, :, :3].unbind(0)  # the i, f, g blocks: proportional to δc_t
-        d_a_out = K[..., 3 * H :].unbind(0)  # the o block: proportional to δh_t
+        # δh_t of every step, completed as the walk goes: the gradient arriving at the output, plus
+        # d_h_n at each sequence's last step; W_hh^T δa_{t+1} is added when step t+1 is done (Eq. 14).
+        d_h = d_output.reshape(N, P).clone(memory_format=torch.contiguous_format)
+        if packed:
+            d_h.index_add_(0, last_rows(sizes, x.device), d_h_n)
+        else:
+            (d_h[:B] if reverse else d_h[N - B :]).add_(d_h_n)
+        # δc_{t+1} ⊙ f_{t+1}, carried in (B, H); a sequence's last step starts from its row of d_c_n
+        d_c_carry = d_c_n.clone(memory_format=torch.contiguous_format)
+        f = gates[:, H : 2 * H].split(sizes)
+        d_hs, k_c, d_a = d_h.split(sizes), K_c.split(sizes), K.split(sizes)  # per-step views, made once
+        d_h_prev = _previous(d_hs, None, reverse)  # where W_hh^T δa_t goes: δh of the step read before
+        carry = [_leading(d_c_carry, n) for n in sizes]
+        d_a_cell = K.view(N, 4, H)[:, :3].split(sizes)  # the i, f, g blocks: proportional to δc_t
+        d_a_out = K[:, 3 * H :].split(sizes)  # the o block: proportional to δh_t
         # Walk time backwards: the reverse of the order the forward pass read the sequence in.
-        steps = range(T) if reverse else range(T - 1, -1, -1)
-        d_c_carry = d_c_n  # δc_{t+1} ⊙ f_{t+1}; at the last step, the gradient arriving through c_n
-        d_a_next = None
-        for t in steps:
-            if d_a_next is None:
-                d_h = d_out[t] + d_h_n  # the last step also feeds h_n
-            else:
-                d_h = torch.addmm(d_out[t], d_a_next, weight_hh)  # Eq. (14): δh_t = W_hh^T δa_{t+1} + ∂ℓ_t/∂h_t
-            d_c = torch.addcmul(d_c_carry, d_h, k_c[t])  # Eq. (12)
+        for t in range(T) if reverse else range(T - 1, -1, -1):
+            d_m = d_hs[t] if weight_hr is None else torch.mm(d_hs[t], weight_hr)  # Eq. (21): δm_t = W_hr^T δh_t
+            d_c = torch.addcmul(carry[t], d_m, k_c[t])  # Eq. (12)
             d_a_cell[t].mul_(d_c.unsqueeze(1))  # Eq. (13): δa_i, δa_f, δa_g
-            d_a_out[t].mul_(d_h)  # Eq. (13): δa_o
-            d_c_carry = d_c * f[t]  # the δc_t ⊙ f_t term of Eq. (12) at step t-1
-            d_a_next = d_a[t]
+            d_a_out[t].mul_(d_m)  # Eq. (13): δa_o
+            torch.mul(d_c, f[t], out=carry[t])  # the δc_t ⊙ f_t term of Eq. (12) at step t-1
+            if d_h_prev[t] is not None:
+                d_h_prev[t].addmm_(d_a[t], weight_hh)  # Eq. (14): δh_{t-1} += W_hh^T δa_t
+        first = T - 1 if reverse else 0  # the step that read h_0
         # What is left at the first step is the gradient w.r.t. the initial state (end of Part 1).
-        d_h_0 = torch.mm(d_a_next, weight_hh) if ctx.needs_input_grad[1] else None
+        d_h_0 = torch.mm(d_a[first], weight_hh) if ctx.needs_input_grad[1] else None
         d_c_0 = d_c_carry if ctx.needs_input_grad[2] else None
         # Eqs. (14)-(15) for all steps at once: one matrix product each, the batch summed as well.
-        d_a_all = K.view(T * B, 4 * H)
-        d_x = torch.mm(d_a_all, weight_ih).view(T, B, -1) if ctx.needs_input_grad[0] else None
-        d_weight_ih = torch.mm(d_a_all.t(), x.reshape(T * B, -1)) if ctx.needs_input_grad[3] else None
+        d_x = torch.mm(K, weight_ih).view(x.shape) if ctx.needs_input_grad[0] else None
+        d_weight_ih = torch.mm(K.t(), x.reshape(N, -1)) if ctx.needs_input_grad[3] else None
         d_weight_hh = None
-        if ctx.needs_input_grad[4]:  # h_{t-1} is the output one position back, or h_0 at the first step
-            first, rest, h_rest = (T - 1, K[:-1], output[1:]) if reverse else (0, K[1:], output[:-1])
+        if ctx.needs_input_grad[4]:  # h_{t-1} is the output one step back, or h_0 at the first step
+            out = output.view(N, P)
+            if packed:
+                rest, h_rest = K[B:], out.index_select(0, previous_rows(sizes, x.device))
+            else:
+                rest, h_rest = (K[: N - B], out[B:]) if reverse else (K[B:], out[: N - B])
             d_weight_hh = torch.mm(d_a[first].t(), h_0)
-            d_weight_hh.addmm_(rest.reshape(-1, 4 * H).t(), h_rest.reshape(-1, H))
-        d_bias = d_a_all.sum(0) if ctx.has_bias else None  # the same for bias_ih and bias_hh
-        return d_x, d_h_0, d_c_0, d_weight_ih, d_weight_hh, d_bias, d_bias, None
+            d_weight_hh.addmm_(rest.t(), h_rest)
+        d_bias = K.sum(0) if ctx.has_bias else None  # the same for bias_ih and bias_hh
+        d_weight_hr = None
+        if weight_hr is not None and ctx.needs_input_grad[8]:  # Eq. (21): ∂L/∂W_hr = Σ_t δh_t m_t^T
+            d_weight_hr = torch.mm(d_h.t(), gates[:, 3 * H :] * tanh_c)
+        return d_x, d_h_0, d_c_0, d_weight_ih, d_weight_hh, d_bias, d_bias, None, d_weight_hr, None
     # --8<-- [end:backward]
 
 
 def lstm_layer(
     x: Tensor, h_0: Tensor, c_0: Tensor, weight_ih: Tensor, weight_hh: Tensor,
-    bias_ih: Tensor | None = None, bias_hh: Tensor | None = None, reverse: bool = False,
+    bias_ih: Tensor | None = None, bias_hh: Tensor | None = None, reverse: bool = False, *,
+    weight_hr: Tensor | None = None, batch_sizes: list[int] | None = None,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """One LSTM layer and direction with the hand-written backward pass of :class:`LSTMLayerFunction`.
 
@@ -206,27 +281,40 @@ def lstm_layer(
     loop without keeping anything for a backward pass and without going through autograd.
 
     Args:
-        x: ``(T, B, I)``, time-major.
-        h_0: ``(B, H)`` initial hidden state.
+        x: ``(T, B, I)``, time-major; or the ``(N, I)`` rows of a packed batch (with ``batch_sizes``).
+        h_0: ``(B, P)`` initial hidden state (``P = proj_size``, or ``H`` without projection).
         c_0: ``(B, H)`` initial cell state.
         weight_ih: ``(4H, I)``.
-        weight_hh: ``(4H, H)``.
+        weight_hh: ``(4H, P)``.
         bias_ih: ``(4H,)``, or ``None`` together with ``bias_hh``.
         bias_hh: ``(4H,)``, or ``None`` together with ``bias_ih``.
-        reverse: read ``x`` from ``t = T−1`` down to ``0``.
+        reverse: read ``x`` from ``t = T−1`` down to ``0``. A packed batch is read that way by
+            reversing every sequence in place (:func:`lstm_book.packing.reversed_rows`), running the
+            layer forward, and reversing the output back: each sequence starts at its own last step.
+        weight_hr: ``(P, H)``, the projection of Eq. (21) (LSTMP), or ``None``.
+        batch_sizes: the ``batch_sizes`` of a ``PackedSequence`` (a list of ints), or ``None``.
 
     Returns:
-        ``output (T, B, H)`` (position ``t`` holds the step that read ``x_t``), ``h_n``, ``c_n`` ``(B, H)``.
+        ``output (T, B, P)`` or packed ``(N, P)`` (each row holds the step that read that row of
+        ``x``), ``h_n (B, P)`` and ``c_n (B, H)``, taken at each sequence's last step.
     """
     if (bias_ih is None) != (bias_hh is None):
         raise ValueError("lstm_layer: give both bias_ih and bias_hh, or neither")
-    if x.dim() != 3 or h_0.dim() != 2 or c_0.dim() != 2:
+    if x.dim() != (2 if batch_sizes is not None else 3) or h_0.dim() != 2 or c_0.dim() != 2:
+        layout = "x (N, I) with batch_sizes" if batch_sizes is not None else "x (T, B, I)"
         raise ValueError(
-            f"lstm_layer: expected x (T, B, I), h_0 and c_0 (B, H); got x {tuple(x.shape)}, "
+            f"lstm_layer: expected {layout}, h_0 and c_0 (B, H); got x {tuple(x.shape)}, "
             f"h_0 {tuple(h_0.shape)}, c_0 {tuple(c_0.shape)}"
         )
+    # --8<-- [start:packed_reverse]
+    if batch_sizes is not None and reverse:  # each sequence read backwards from its own last step:
+        rows = reversed_rows(batch_sizes, x.device)  # reverse every sequence in place (same batch_sizes),
+        output, h_n, c_n = lstm_layer(x.index_select(0, rows), h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh,
+                                      weight_hr=weight_hr, batch_sizes=batch_sizes)  # run forward,
+        return output.index_select(0, rows), h_n, c_n  # and put every output row back at its input's position
+    # --8<-- [end:packed_reverse]
     inputs = (x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh)
-    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs):
-        return LSTMLayerFunction.apply(*inputs, reverse)
-    _, output, _, _, c_n = _forward_scan(*inputs, reverse, keep=False)
-    return output, output[0 if reverse else -1].clone(), c_n
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (*inputs, weight_hr)):
+        return LSTMLayerFunction.apply(*inputs, reverse, weight_hr, batch_sizes)
+    _, output, _, _, h_n, c_n = _forward_scan(*inputs, reverse, False, weight_hr, batch_sizes)
+    return output, h_n, c_n

@@ -1,11 +1,16 @@
-"""One time step: the LSTM cell math, and the vanilla RNN cell it is compared with.
+"""One time step: the LSTM cell math, the vanilla RNN cell it is compared with, and the GRU cell.
 
-Equation numbers refer to Part 1 of the book (``docs/part1-math/``). Weights use PyTorch's layout
-and gate order, so a ``state_dict`` moves between these modules and ``torch.nn`` unchanged:
+Equation numbers refer to the book (``docs/part1-math/``; the GRU's are Eqs. 17–20). Weights use
+PyTorch's layout and gate order, so a ``state_dict`` moves between these modules and ``torch.nn``
+unchanged:
 
 * ``weight_ih``: ``(4H, I)`` — the rows are the blocks ``[W_ii; W_if; W_ig; W_io]``
 * ``weight_hh``: ``(4H, H)`` — ``[W_hi; W_hf; W_hg; W_ho]``
 * ``bias_ih``, ``bias_hh``: ``(4H,)`` each; the gates see their sum.
+
+The GRU has three blocks, in the order ``r, z, n``: ``weight_ih (3H, I) = [W_ir; W_iz; W_in]``,
+``weight_hh (3H, H) = [W_hr; W_hz; W_hn]``, and the biases ``(3H,)`` each. The two biases are not
+interchangeable there: ``b_hn`` sits inside the reset gate's product (Eq. 19).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from torch import Tensor, nn
 from .checks import check_features, check_floating, check_state_shape, shape_str
 
 Gates = tuple[Tensor, Tensor, Tensor, Tensor]
+Gates3 = tuple[Tensor, Tensor, Tensor]
 
 
 # --8<-- [start:lstm_step]
@@ -59,6 +65,30 @@ def rnn_step(xw_t: Tensor, h_prev: Tensor, weight_hh: Tensor, nonlinearity: str 
     a_t = torch.addmm(xw_t, h_prev, weight_hh.t())
     return torch.tanh(a_t) if nonlinearity == "tanh" else torch.relu(a_t)
 # --8<-- [end:rnn_step]
+
+
+# --8<-- [start:gru_step]
+def gru_step(xw_t: Tensor, h_prev: Tensor, weight_hh: Tensor, bias_hh: Tensor | None = None) -> tuple[Tensor, Gates3]:
+    """One GRU step (Cho et al., 2014) with PyTorch's placement of the reset gate.
+
+    Args:
+        xw_t: ``(B, 3H)`` — ``x_t W_ih^T + b_ih``, computed for all steps at once by the caller.
+            (``b_hh`` is not added in: the reset gate multiplies its ``n`` part, Eq. 19.)
+        h_prev: ``(B, H)`` — ``h_{t-1}``.
+        weight_hh: ``(3H, H)`` — ``[W_hr; W_hz; W_hn]``.
+        bias_hh: ``(3H,)`` or ``None``.
+
+    Returns:
+        ``h_t`` ``(B, H)`` and the gates ``(r_t, z_t, n_t)``, each ``(B, H)``.
+    """
+    x_r, x_z, x_n = xw_t.chunk(3, dim=1)
+    h_r, h_z, h_n = F.linear(h_prev, weight_hh, bias_hh).chunk(3, dim=1)  # W_h· h_{t-1} + b_h·, all three at once
+    r_t = torch.sigmoid(x_r + h_r)  # Eq. (17): reset gate
+    z_t = torch.sigmoid(x_z + h_z)  # Eq. (18): update gate
+    n_t = torch.tanh(x_n + r_t * h_n)  # Eq. (19): candidate; r_t scales W_hn h_{t-1} + b_hn
+    h_t = (1 - z_t) * n_t + z_t * h_prev  # Eq. (20): keep a fraction z_t of the old state
+    return h_t, (r_t, z_t, n_t)
+# --8<-- [end:gru_step]
 
 
 # --8<-- [start:bias_init]
@@ -102,8 +132,30 @@ def set_chrono_bias(bias_ih: Tensor, bias_hh: Tensor, t_max: int, generator: tor
 # --8<-- [end:bias_init]
 
 
+# --8<-- [start:gru_chrono]
+def set_chrono_update_bias(bias_ih: Tensor, bias_hh: Tensor, t_max: int, generator: torch.Generator | None = None) -> None:
+    """Chrono initialisation for a GRU: the update-gate bias b_z ~ log U(1, t_max − 1) (Eq. 20's z_t).
+
+    The update gate plays the forget gate's part: with z_t ≈ σ(b_z), Eq. (20) keeps a fraction
+    σ(b_z) of h_{t−1} per step, a memory of about ``1 / (1 − σ(b_z)) = 1 + e^{b_z}`` steps, so drawing
+    ``e^{b_z}`` uniformly in ``[1, t_max − 1]`` spreads the units' time scales over ``[2, t_max]``
+    steps, as :func:`set_chrono_bias` does for the LSTM. There is no input gate to set: ``1 − z_t``
+    already admits the candidate. It is an effective bias: ``bias_ih``'s ``z`` slice holds it and
+    ``bias_hh``'s is zeroed (the r and n slices keep their values).
+    """
+    if t_max < 3:
+        raise ValueError(f"chrono initialisation needs t_max >= 3 (it samples U(1, t_max - 1)), got t_max={t_max}")
+    H = bias_ih.shape[0] // 3
+    u = torch.empty(H, dtype=bias_ih.dtype, device=bias_ih.device)
+    u.uniform_(1.0, float(t_max - 1), generator=generator)
+    with torch.no_grad():
+        bias_ih[H : 2 * H].copy_(torch.log(u))
+        bias_hh[H : 2 * H].zero_()
+# --8<-- [end:gru_chrono]
+
+
 class _CellBase(nn.Module):
-    """Parameters and checks shared by :class:`LSTMCell` and :class:`RNNCell` (``G`` gate blocks)."""
+    """Parameters and checks shared by :class:`LSTMCell`, :class:`GRUCell` and :class:`RNNCell` (``G`` gate blocks)."""
 
     num_gates: int
 
@@ -142,8 +194,11 @@ class _CellBase(nn.Module):
         check_features(x, self.input_size, who)
         batched = x.dim() == 2
         x = x if batched else x.unsqueeze(0)
-        b = self.bias_ih + self.bias_hh if self.bias else None
-        return F.linear(x, self.weight_ih, b), batched
+        return F.linear(x, self.weight_ih, self._input_bias()), batched
+
+    def _input_bias(self) -> Tensor | None:
+        """The bias added to ``x W_ih^T``: both biases, which the gates only ever see summed."""
+        return self.bias_ih + self.bias_hh if self.bias else None
 
     def _initial(self, state: Tensor | None, batch: int, batched: bool, name: str) -> Tensor:
         """A given state ``(B, H)`` (``(H,)`` unbatched), checked, or zeros."""
@@ -217,4 +272,31 @@ class RNNCell(_CellBase):
         xw_t, batched = self._input_projection(x)
         h_prev = self._initial(h, xw_t.shape[0], batched, "h")
         h_t = rnn_step(xw_t, h_prev, self.weight_hh, self.nonlinearity)
+        return h_t if batched else h_t.squeeze(0)
+
+
+class GRUCell(_CellBase):
+    """A single GRU cell (Eqs. 17–20), the twin of ``torch.nn.GRUCell``.
+
+    Args:
+        input_size: ``I``, features of ``x_t``.
+        hidden_size: ``H``, size of ``h_t``.
+        bias: learn ``bias_ih`` and ``bias_hh`` (``(3H,)`` each, gate order ``r, z, n``).
+
+    Shapes: ``x`` is ``(B, I)`` or unbatched ``(I,)``; ``h`` is ``(B, H)`` or ``(H,)``; returns
+    ``h_t`` with the same batching as ``x``.
+    """
+
+    num_gates = 3
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, device, dtype)
+
+    def _input_bias(self) -> Tensor | None:
+        return self.bias_ih  # b_hh stays with h_{t-1}: the reset gate multiplies its n part (Eq. 19)
+
+    def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
+        xw_t, batched = self._input_projection(x)  # (B, 3H): the W_i· x_t + b_i· parts of Eqs. (17)-(19)
+        h_prev = self._initial(h, xw_t.shape[0], batched, "h")
+        h_t, _ = gru_step(xw_t, h_prev, self.weight_hh, self.bias_hh)
         return h_t if batched else h_t.squeeze(0)

@@ -26,23 +26,23 @@ def check_floating(x: Tensor, like: Tensor, who: str, what: str = "input") -> No
         )
 
 
-def check_features(x: Tensor, expected: int, who: str, name: str = "input_size") -> None:
+def check_features(x: Tensor, expected: int, who: str, name: str = "input_size", what: str = "input") -> None:
     """The last dimension of ``x`` must be ``expected`` features."""
     if x.shape[-1] != expected:
         raise ValueError(
-            f"{who}: input has {x.shape[-1]} features in its last dimension "
+            f"{who}: {what} has {x.shape[-1]} features in its last dimension "
             f"(shape {shape_str(x.shape)}) but the module was built with {name}={expected}"
         )
 
 
-def check_state_shape(state: Tensor, expected: tuple[int, ...], who: str, name: str) -> None:
-    """An initial state tensor must have exactly the ``expected`` shape."""
+def check_state_shape(state: Tensor, expected: tuple[int, ...], who: str, name: str, hint: str = "") -> None:
+    """An initial state tensor must have exactly the ``expected`` shape (``hint``: why, if not obvious)."""
     if not isinstance(state, Tensor):
         raise TypeError(f"{who}: {name} must be a torch.Tensor, got {type(state).__name__}")
     if tuple(state.shape) != expected:
         raise ValueError(
             f"{who}: {name} has shape {shape_str(state.shape)} but this input needs "
-            f"{shape_str(expected)}"
+            f"{shape_str(expected)}" + (f" ({hint})" if hint else "")
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence
 
 from .checks import check_token_ids
 from .layers import LSTM, RNN
@@ -81,8 +82,10 @@ class SequenceClassifier(nn.Module):
 class Seq2Seq(nn.Module):
     """An LSTM encoder–decoder (Sutskever, Vinyals & Le, 2014) for token sequences.
 
-    The encoder reads the right-padded source; its state at each sequence's last real token
-    (not after the padding) initialises the decoder, which predicts the target one token at a time.
+    The encoder reads the right-padded source as a ``PackedSequence``, so its final state is each
+    sequence's state at its last real token (not after the padding); that state initialises the
+    decoder, which predicts the target one token at a time. ``torch.nn.LSTM`` modules can be swapped
+    in for ``encoder`` and ``decoder`` unchanged.
 
     Args:
         src_vocab: source vocabulary size.
@@ -121,13 +124,12 @@ class Seq2Seq(nn.Module):
     def encode(self, src: Tensor) -> tuple[Tensor, Tensor]:
         """The encoder's ``(h, c)``, each ``(L, B, H)``, taken at every string's last real token."""
         check_token_ids(src, self.src_vocab, "Seq2Seq", "src")
-        lengths = (src != self.pad_id).sum(dim=1)  # (B,)
+        lengths = (src != self.pad_id).sum(dim=1)  # (B,): right padding, so the real tokens come first
         if (lengths == 0).any():
             raise ValueError("Seq2Seq: every source sequence needs at least one non-padding token")
-        _, _, steps = self.encoder(self.src_embedding(src), return_gates=True)
-        last = (lengths - 1).view(1, 1, -1, 1).expand(steps["h"].shape[0], 1, -1, steps["h"].shape[-1])
-        h = steps["h"].gather(1, last).squeeze(1)  # (L, B, H): state after the last real token
-        c = steps["c"].gather(1, last).squeeze(1)
+        # Packed, each string runs over its own tokens only; h_n, c_n come back in the batch's order.
+        packed = pack_padded_sequence(self.src_embedding(src), lengths.cpu(), batch_first=True, enforce_sorted=False)
+        _, (h, c) = self.encoder(packed)
         return h, c
     # --8<-- [end:encode]
 

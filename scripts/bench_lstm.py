@@ -1,10 +1,14 @@
-"""Speed and memory of our LSTM against torch.nn.LSTM, measured side by side in one run.
+"""Speed and memory of our LSTM against torch.nn.LSTM (and our GRU against torch.nn.GRU), measured side by side in one run.
 
 Three variants with identical weights (float32, CPU):
 
 * ``torch``    — ``torch.nn.LSTM`` (PyTorch's C++ implementation),
 * ``autograd`` — ``lstm_book.LSTM(..., backward="autograd")``: the readable cell, differentiated by autograd,
 * ``manual``   — ``lstm_book.LSTM(...)`` (default): the hand-written BPTT of ``lstm_book.bptt``.
+
+A second table times ``lstm_book.GRU`` (``autograd`` and ``manual``, the hand-written BPTT of
+``lstm_book.bptt_gru``) against ``torch.nn.GRU`` the same way, at the long-lag frontier's shapes
+(batch 32, hidden 64, T = 100 … 1000).
 
 Timing. For every shape, each repeat times one *training step* (zero the gradients, forward,
 ``loss = mean(output²) + mean(h_n²)``, backward; no optimiser) and one *forward* (under
@@ -81,22 +85,30 @@ def quick_plan() -> tuple[list[Shape], list[Shape], int]:
     return t_sweep, h_sweep, 50
 
 
-def build(variant: str, shape: Shape, seed: int) -> torch.nn.Module:
-    """A model of the given variant; every variant gets torch's initial weights for ``seed``."""
-    from lstm_book import LSTM
+def gru_plan(quick: bool) -> list[Shape]:
+    """The GRU against ``torch.nn.GRU`` at the long-lag frontier's shapes: batch 32, hidden 64, T = 100 … 1000."""
+    if quick:
+        return [Shape(T, 16, batch=8, input_size=4) for T in (10, 20)]
+    return [Shape(T, 64, batch=32) for T in (100, 300, 1000)]
+
+
+def build(variant: str, shape: Shape, seed: int, family: str = "LSTM") -> torch.nn.Module:
+    """A model of the given variant (of ``family`` "LSTM" or "GRU"); every variant gets torch's initial weights."""
+    import lstm_book
 
     torch.manual_seed(seed)
-    ref = torch.nn.LSTM(shape.input_size, shape.hidden, shape.layers)
+    ref = getattr(torch.nn, family)(shape.input_size, shape.hidden, shape.layers)
     if variant == "torch":
         return ref
-    model = LSTM(shape.input_size, shape.hidden, shape.layers, backward=variant)
+    model = getattr(lstm_book, family)(shape.input_size, shape.hidden, shape.layers, backward=variant)
     model.load_state_dict(ref.state_dict())
     return model
 
 
 def train_step(model: torch.nn.Module, x: torch.Tensor) -> None:
     model.zero_grad(set_to_none=True)
-    output, (h_n, _) = model(x)
+    output, state = model(x)
+    h_n = state[0] if isinstance(state, tuple) else state  # (h_n, c_n) of an LSTM, h_n of a GRU
     (output.square().mean() + h_n.square().mean()).backward()
 
 
@@ -105,9 +117,9 @@ def forward(model: torch.nn.Module, x: torch.Tensor) -> None:
         model(x)
 
 
-def time_shape(shape: Shape, repeats: int, seed: int) -> dict:
+def time_shape(shape: Shape, repeats: int, seed: int, family: str = "LSTM") -> dict:
     """Interleaved timings of all variants at one shape; returns medians of ratios vs torch."""
-    models = {v: build(v, shape, seed) for v in VARIANTS}
+    models = {v: build(v, shape, seed, family) for v in VARIANTS}
     x = torch.randn(shape.T, shape.batch, shape.input_size, generator=torch.Generator().manual_seed(seed))
     for model in models.values():  # warm-up: allocator, thread pool, lazy initialisation
         train_step(model, x)
@@ -326,6 +338,21 @@ def markdown(report: dict) -> str:
         f"{per['tanh']:.2f} ns per element, `torch.sigmoid` {per['sigmoid']:.2f} ns and a multiplication "
         f"{per['mul']:.2f} ns.",
     ]
+    gru = report.get("gru_timings")
+    if gru:
+        lines += [
+            "",
+            f"The GRU (`lstm_book.GRU`, Eqs. 17–20) against `torch.nn.GRU`, same protocol, batch {gru[0]['batch']}, "
+            f"input {gru[0]['input_size']}, {gru[0]['layers']} layers ({m['threads']} torch thread(s)). "
+            "PyTorch's CPU GRU has no oneDNN kernel: it runs its cell as separate ATen operations.",
+            "",
+            "| T | hidden | measured | `nn.GRU` (ms) | autograd cell | hand-written BPTT |",
+            "|---:|---:|---|---:|---:|---:|",
+        ]
+        for r in gru:
+            for kind, label in (("train", "training step"), ("forward", "forward")):
+                lines.append(f"| {r['T']} | {r['hidden']} | {label} | {r[f'{kind}_torch_ms']:.1f} "
+                             f"| {cell(r, kind, 'autograd')} | {cell(r, kind, 'manual', True)} |")
     mem = report["memory"]
     lines += [
         "",
@@ -408,6 +435,14 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(threads)
         print(f"{all_cores['threads']} threads, T={all_cores['T']} H={all_cores['hidden']}: train "
               f"{all_cores['train_manual_ratio']:.2f}x, forward {all_cores['forward_manual_ratio']:.2f}x", flush=True)
+    gru_timings = []
+    for shape in gru_plan(args.quick):
+        r = time_shape(shape, repeats, args.seed, family="GRU")
+        gru_timings.append(r)
+        print(f"GRU T={r['T']:4d} H={r['hidden']:3d} B={r['batch']}  train: torch {r['train_torch_ms']:8.1f} ms  "
+              f"autograd {r['train_autograd_ratio']:.2f}x  manual {r['train_manual_ratio']:.2f}x   forward: torch "
+              f"{r['forward_torch_ms']:7.1f} ms  autograd {r['forward_autograd_ratio']:.2f}x  manual "
+              f"{r['forward_manual_ratio']:.2f}x", flush=True)
     recording = time_recording(flagship, repeats, args.seed)
     print(f"gate recording at T={recording['T']}: {recording['gates_ms']:.1f} ms vs ordinary forward "
           f"{recording['plain_ms']:.1f} ms ({recording['ratio']:.2f}x)", flush=True)
@@ -430,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
             "wall_seconds": time.perf_counter() - start,
         },
         "timings": timings,
+        "gru_timings": gru_timings,
         "all_cores": all_cores,
         "recording": recording,
         "profile": profiled,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lstm_book import LSTM, RNN, LSTMCell, RNNCell, Seq2Seq, SequenceClassifier
+from lstm_book import GRU, LSTM, RNN, LSTMCell, RNNCell, Seq2Seq, SequenceClassifier
 
 
 @pytest.mark.parametrize("shape,needle", [
@@ -69,7 +69,8 @@ def test_cells_check_feature_size_and_state_shape():
     ({"init": "chrono", "t_max": 100, "forget_bias": 1.0}, "not both"),
     ({"bias": False, "forget_bias": 1.0}, "need bias=True"),
     ({"init": "chrono", "t_max": 2}, "t_max >= 3"),
-    ({"proj_size": 4}, "proj_size is not supported"),
+    ({"proj_size": 8}, r"proj_size must be smaller than hidden_size .* got proj_size=8 with hidden_size=8; use proj_size=0"),
+    ({"proj_size": -1}, r"proj_size must be an integer >= 0 \(0: no projection\), got -1"),
     ({"dropout": 1.5}, "dropout must be a probability"),
     ({"num_layers": 0}, "num_layers must be an integer >= 1"),
 ])
@@ -96,3 +97,79 @@ def test_seq2seq_rejects_all_padding_source():
     model = Seq2Seq(13, 13, 4, 8)
     with pytest.raises(ValueError, match="at least one non-padding token"):
         model.greedy_decode(torch.zeros(2, 5, dtype=torch.long), max_len=3)
+
+
+# ----- packed sequences, projections, GRU ------------------------------------------------------
+def _packed(features: int, lengths=(3, 1, 2), dtype=torch.float32):
+    from torch.nn.utils.rnn import pack_sequence
+    return pack_sequence([torch.randn(n, features, dtype=dtype) for n in lengths], enforce_sorted=False)
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU, RNN])
+def test_packed_sequence_with_the_wrong_feature_size_is_named(cls):
+    with pytest.raises(ValueError, match=r"the packed input has 5 features in its last dimension \(shape \(6, 5\)\) "
+                                         r"but the module was built with input_size=4"):
+        cls(4, 8)(_packed(5))
+    with pytest.raises(TypeError, match=r"the packed input's data has dtype torch.float64"):
+        cls(4, 8)(_packed(4, dtype=torch.float64))
+
+
+def test_packed_sequence_data_must_be_two_dimensional():
+    from torch.nn.utils.rnn import pack_padded_sequence
+    packed = pack_padded_sequence(torch.randn(3, 2, 1, 4), torch.tensor([3, 2]))
+    with pytest.raises(ValueError, match=r"a PackedSequence's data must be 2-D \(steps, input_size\), got shape \(5, 1, 4\)"):
+        LSTM(4, 8)(packed)
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU, RNN])
+def test_initial_state_for_a_packed_batch_must_have_its_number_of_sequences(cls):
+    state = torch.zeros(2, 4, 8)  # 4 rows, but the packed batch holds 3 sequences
+    with pytest.raises(ValueError, match=r"h_0 has shape \(2, 4, 8\) but this input needs \(2, 3, 8\) \(a PackedSequence's "
+                                         r"batch is its number of sequences, batch_sizes\[0\] = 3\)"):
+        cls(4, 8, num_layers=2)(_packed(4), (state, torch.zeros(2, 3, 8)) if cls is LSTM else state)
+
+
+def test_projected_lstm_names_the_projected_state_size():
+    lstm = LSTM(4, 8, proj_size=3)
+    with pytest.raises(ValueError, match=r"h_0 has shape \(1, 2, 8\) but this input needs \(1, 2, 3\)"):
+        lstm(torch.randn(5, 2, 4), (torch.zeros(1, 2, 8), torch.zeros(1, 2, 8)))
+    with pytest.raises(ValueError, match=r"c_0 has shape \(1, 2, 3\) but this input needs \(1, 2, 8\)"):
+        lstm(torch.randn(5, 2, 4), (torch.zeros(1, 2, 3), torch.zeros(1, 2, 3)))
+
+
+@pytest.mark.parametrize("cls", [GRU, RNN])
+def test_proj_size_is_an_lstm_option_as_in_torch(cls):
+    with pytest.raises(ValueError, match=rf"{cls.__name__}: proj_size is only supported by LSTM .* remove proj_size"):
+        cls(4, 8, proj_size=2)
+    with pytest.raises(ValueError):  # torch.nn raises ValueError too
+        getattr(torch.nn, cls.__name__)(4, 8, proj_size=2)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) 'hiden_size'"):
+        cls(4, 8, hiden_size=2)
+
+
+def test_gate_recording_needs_a_padded_tensor():
+    with pytest.raises(ValueError, match="needs a padded tensor, not a PackedSequence; unpack it first"):
+        LSTM(4, 8)(_packed(4), return_gates=True)
+
+
+def test_initial_state_given_twice_is_refused():
+    with pytest.raises(TypeError, match="give the initial state once, as state or as hx"):
+        GRU(4, 8)(torch.randn(5, 2, 4), torch.zeros(1, 2, 8), hx=torch.zeros(1, 2, 8))
+
+
+@pytest.mark.parametrize("kwargs,needle", [
+    ({"init": "orthogonal"}, "init must be 'default' or 'chrono'"),
+    ({"init": "chrono"}, "needs t_max"),
+    ({"t_max": 100}, "only used by init='chrono'"),
+    ({"init": "chrono", "t_max": 100, "bias": False}, "needs bias=True"),
+    ({"init": "chrono", "t_max": 2}, "t_max >= 3"),
+    ({"backward": "fast"}, "backward must be 'manual' or 'autograd'"),
+])
+def test_gru_constructor_rejects_inconsistent_options(kwargs, needle):
+    with pytest.raises(ValueError, match=needle):
+        GRU(4, 8, **kwargs)
+
+
+def test_non_boolean_flags_are_a_type_error_as_in_torch():
+    with pytest.raises(TypeError, match="bias must be True or False, got 1"):
+        LSTM(4, 8, bias=1)

@@ -46,6 +46,28 @@ def test_seq2seq_encoder_state_ignores_padding():
     assert h.shape == (2, 2, 16)
 
 
+def test_seq2seq_works_unchanged_with_torch_lstms_swapped_in():
+    """encode packs the source itself, so torch.nn.LSTM encoder and decoder give the same loss,
+    gradients and greedy decoding as ours."""
+    torch.manual_seed(0)
+    model = Seq2Seq(DIGIT_VOCAB_SIZE, DIGIT_VOCAB_SIZE, 8, 16, num_layers=2).double()
+    swapped = Seq2Seq(DIGIT_VOCAB_SIZE, DIGIT_VOCAB_SIZE, 8, 16, num_layers=2).double()
+    swapped.encoder = torch.nn.LSTM(8, 16, 2, batch_first=True).double()
+    swapped.decoder = torch.nn.LSTM(8, 16, 2, batch_first=True).double()
+    swapped.load_state_dict(model.state_dict())
+    data = digit_reversal(6, 1, 6, seed=3)
+    losses, grads = [], []
+    for m in (model, swapped):
+        loss = m.loss(data.src, data.tgt)
+        losses.append(loss)
+        grads.append(torch.autograd.grad(loss, list(m.parameters())))
+    assert abs(losses[0].item() - losses[1].item()) <= 1e-10
+    assert all(max_abs_diff(a, b) <= 1e-10 for a, b in zip(*grads))
+    assert torch.equal(model.greedy_decode(data.src, 8), swapped.greedy_decode(data.src, 8))
+    h, c = model.encode(data.src)
+    assert h.shape == c.shape == (2, 6, 16)
+
+
 def test_seq2seq_teacher_forcing_shapes_and_shift():
     model = Seq2Seq(DIGIT_VOCAB_SIZE, DIGIT_VOCAB_SIZE, 8, 16)
     data = digit_reversal(4, 2, 5, seed=0)

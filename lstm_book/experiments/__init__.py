@@ -5,11 +5,13 @@ module's interface is described in :mod:`lstm_book.experiments.core`. To add an 
 its module and add one line here (CONTRIBUTING.md lists the other two places: its page and the nav).
 """
 
-from . import ablation, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, part1, seq2seq
+from . import (ablation, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, part1, part2,
+               seq2seq)
 
 # --8<-- [start:registry]
 EXPERIMENTS = {module.NAME: module for module in (
     part1,  # Part 1's illustrations
+    part2,  # Part 2's illustrations (packing)
     flagship,  # Part 3: training, LSTM vs RNN
     ablation,  # Part 3: the forget-gate bias
     gradients,  # Part 3: gradient flow, measured
