@@ -8,13 +8,13 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from .checks import check_token_ids
-from .layers import LSTM, RNN
+from .layers import GRU, LSTM, RNN
 
-CELLS = ("lstm", "rnn")
+CELLS = ("lstm", "gru", "rnn")
 
 
 class SequenceClassifier(nn.Module):
-    """Embedding → LSTM (or vanilla RNN) → linear head on the final hidden state.
+    """Embedding → LSTM (or GRU, or vanilla RNN) → linear head on the final hidden state.
 
     Args:
         vocab_size: number of token ids.
@@ -22,12 +22,13 @@ class SequenceClassifier(nn.Module):
         hidden_size: ``H``.
         num_classes: ``K``.
         num_layers: recurrent layers stacked.
-        cell: ``"lstm"`` or ``"rnn"`` (a tanh RNN of the same size, for comparisons).
+        cell: ``"lstm"``, ``"gru"`` or ``"rnn"`` (a tanh RNN of the same size, for comparisons).
         bidirectional: use a bidirectional recurrent layer.
         dropout: dropout between recurrent layers.
         forget_bias: effective forget-gate bias of the LSTM (see :class:`lstm_book.LSTM`); 1.0 here,
-            so ``f_t`` starts near σ(1) ≈ 0.73. Not used by ``cell="rnn"``.
-        init: ``"default"`` or ``"chrono"`` (LSTM only; an error with ``cell="rnn"``).
+            so ``f_t`` starts near σ(1) ≈ 0.73. Not used by ``cell="gru"`` or ``"rnn"``.
+        init: ``"default"`` or ``"chrono"`` (the LSTM's forget and input gates, or the GRU's update
+            gate: see :class:`lstm_book.GRU`; an error with ``cell="rnn"``).
         t_max: longest dependency for ``init="chrono"``.
 
     ``forward(tokens)`` takes ``(B, T)`` integer ids and returns logits ``(B, K)``. The head reads
@@ -51,9 +52,12 @@ class SequenceClassifier(nn.Module):
                 forget_bias = None  # chrono sets the forget (and input) biases itself
             self.rnn = LSTM(embed_dim, hidden_size, num_layers, batch_first=True, dropout=dropout,
                             bidirectional=bidirectional, forget_bias=forget_bias, init=init, t_max=t_max)
+        elif cell == "gru":
+            self.rnn = GRU(embed_dim, hidden_size, num_layers, batch_first=True, dropout=dropout,
+                           bidirectional=bidirectional, init=init, t_max=t_max)
         else:
             if init != "default":
-                raise ValueError(f"SequenceClassifier: init={init!r} is an LSTM initialisation; cell='rnn' has none")
+                raise ValueError(f"SequenceClassifier: init={init!r} is a gated cell's initialisation; cell='rnn' has none")
             self.rnn = RNN(embed_dim, hidden_size, num_layers, batch_first=True, dropout=dropout,
                            bidirectional=bidirectional)
         self.head = nn.Linear((2 if bidirectional else 1) * hidden_size, num_classes)

@@ -456,7 +456,7 @@ def frontier(lengths: Sequence[int], series: Mapping[str, Mapping], sequences_un
     Args:
         lengths: the sequence lengths T (x axis, log scale).
         series: label → ``{"colour": str, "solved": [fraction of seeds solved or None (not run), per T],
-            "sequences": [[sequences each solved seed needed], per T]}``.
+            "sequences": [[sequences each solved seed needed], per T]}``, optionally ``"linestyle"``.
         sequences_unit: the bottom panel counts sequences in this unit (thousands by default).
     """
     with book_style():
@@ -465,14 +465,15 @@ def frontier(lengths: Sequence[int], series: Mapping[str, Mapping], sequences_un
         for offset, (label, s) in zip(offsets, series.items()):
             x = np.asarray(lengths, dtype=float) * 10 ** offset  # a small dodge so equal points stay visible
             solved = np.array([np.nan if v is None else 100 * v for v in s["solved"]])
-            top.plot(x, solved, marker="o", color=s["colour"], label=label)
+            style = s.get("linestyle", "-")
+            top.plot(x, solved, marker="o", color=s["colour"], label=label, linestyle=style)
             medians = []
             for xi, seqs in zip(x, s["sequences"]):
                 if seqs:
                     bottom.scatter([xi] * len(seqs), np.asarray(seqs) / sequences_unit, color=s["colour"], s=18,
                                    alpha=0.7, linewidths=0)
                 medians.append(np.median(seqs) / sequences_unit if seqs else np.nan)
-            bottom.plot(x, medians, color=s["colour"], linewidth=1.2)
+            bottom.plot(x, medians, color=s["colour"], linewidth=1.2, linestyle=style)
         top.set_ylim(-5, 105)
         top.set_ylabel("seeds solved (%)")
         bottom.set_ylabel(f"sequences to solve (×{sequences_unit:,})" if sequences_unit != 1 else "sequences to solve")

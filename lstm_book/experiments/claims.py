@@ -75,6 +75,16 @@ def bias_trick_needed(longest: dict[str, int]) -> str:
         "not supported: bias 1 reached no further than torch's default"
     return verdict + ("; a constant bias does not scale, chrono does"
                       if longest["chrono"] > max(longest["1"], longest["3"]) else "")
+
+
+def separate_cell_state_needed(longest_lstm: int, longest_gru: int) -> str:
+    """The GRU, which has no separate cell state (its h_t is itself updated additively, Eq. 20), solves no
+    length as long as the LSTM's longest (both with chrono initialisation)."""
+    if not longest_lstm:
+        return "not decided: the LSTM solved not even the shortest length"
+    if longest_gru >= longest_lstm:
+        return "not supported: the GRU, with no separate cell state, reaches as far; the gated additive update is what matters"
+    return "supported" if longest_gru < min(longest_lstm, 200) else "partly: the GRU also learns lags of hundreds of steps"
 # --8<-- [end:rules]
 
 
@@ -149,7 +159,7 @@ def frontier_rows(frontier: dict, highway: dict) -> list[tuple[str, str, str]]:
     T_hw, early = highway["T"], highway["early_position"]
     ratios = {key: [m["ratio"] for m in entry.values()] for key, entry in highway["runs"].items()}  # init … end
     const = next(k for k in highway["runs"] if k != "chrono")
-    return [
+    rows = [
         ("Error signals propagate backward for hundreds or thousands of steps without decaying.",
          "LSTM with chrono init, solved: " + "; ".join(f"T = {T}: {solved_at('chrono', T)}" for T in lengths[2:])
          + f". At T = {T_hw}, ‖∂L/∂x{subscript(early)}‖ / ‖∂L/∂x{subscript(T_hw - 1)}‖ is "
@@ -161,6 +171,14 @@ def frontier_rows(frontier: dict, highway: dict) -> list[tuple[str, str, str]]:
          + "; ".join(f"{Init.parse(k).label()}: {reach[k]}" for k in ("torch", "1", "3", "chrono")) + ".",
          bias_trick_needed(longest)),
     ]
+    if "gru-chrono" in grid:
+        rows.append((
+            "LSTM: separate cell state, additive updates → stable gradients (what separates it from other recurrent "
+            "networks).",
+            f"Longest length solved in at least one of {n} seeds, chrono initialisation: LSTM {reach['chrono']}, GRU "
+            f"{reach['gru-chrono']} (torch's default: LSTM {reach['torch']}, GRU {reach['gru-torch']}).",
+            separate_cell_state_needed(longest["chrono"], longest["gru-chrono"])))
+    return rows
 
 
 def measure(setting: Setting, runs, results) -> dict:

@@ -22,8 +22,10 @@ from .runs import RunSpec
 
 NAME = "frontier"
 DEFAULT = False  # about 20 minutes on 2 cores: runs only when named
-INITS = (TORCH, Init("bias", 1.0), Init("bias", 3.0), CHRONO)
+INITS = (TORCH, Init("bias", 1.0), Init("bias", 3.0), CHRONO)  # the LSTM's
+GRU_INITS = (TORCH, CHRONO)  # the GRU's update gate (Eq. 20): torch's default, and chrono for z
 RNN = "rnn"
+CELL_NAMES = {"lstm": "LSTM", "gru": "GRU"}
 
 
 @dataclass(frozen=True)
@@ -51,19 +53,29 @@ FULL = Budget(lengths=(50, 100, 200, 500, 1000), epochs=(3, 4, 5, 8, 10), n_trai
 
 
 def keys() -> list[str]:
-    """The frontier's configurations: one per LSTM initialisation, and the RNN."""
-    return [init.key for init in INITS] + [RNN]
+    """The frontier's configurations: one per LSTM initialisation (keyed by it), the GRU's, and the RNN."""
+    return [init.key for init in INITS] + [f"gru-{init.key}" for init in GRU_INITS] + [RNN]
+
+
+def config(key: str) -> tuple[str, Init | None]:
+    """``(cell, initialisation)`` of a configuration key (the inverse of :func:`keys`)."""
+    if key == RNN:
+        return "rnn", None
+    cell, _, init = key.rpartition("-") if key.startswith("gru-") else ("lstm", "", key)
+    return cell, Init.parse(init)
 
 
 def label(key: str) -> str:
-    return "vanilla RNN" if key == RNN else f"LSTM, {Init.parse(key).label('T')}"
+    cell, init = config(key)
+    return "vanilla RNN" if init is None else f"{CELL_NAMES[cell]}, {init.label('T')}"
 
 
 def spec(setting: Setting, key: str, seq_len: int, seed: int) -> RunSpec:
     """One frontier run: configuration ``key`` at length ``seq_len``, stopping once it is solved."""
     b = setting.budget(QUICK, FULL)
     epochs = dict(zip(b.lengths, b.epochs))[seq_len]
-    fields = {"cell": "rnn", "forget_bias": None} if key == RNN else {"cell": "lstm", **Init.parse(key).spec_fields()}
+    cell, init = config(key)
+    fields = {"cell": "rnn", "forget_bias": None} if init is None else {"cell": cell, **init.spec_fields()}
     return RunSpec(f"frontier-{key}-T{seq_len}-s{seed}", "frontier", seed=seed, seq_len=seq_len, n_train=b.n_train,
                    n_test=b.n_test, epochs=epochs, batch_size=b.batch_size, stop_at=b.solved, snapshots=True,
                    fresh_data=True, **fields)
@@ -71,7 +83,9 @@ def spec(setting: Setting, key: str, seq_len: int, seed: int) -> RunSpec:
 
 def key_of(run: RunSpec) -> str:
     """The configuration a frontier run belongs to (the inverse of :func:`spec`'s fields)."""
-    return RNN if run.cell == "rnn" else Init.of_spec(run).key
+    if run.cell == "rnn":
+        return RNN
+    return Init.of_spec(run).key if run.cell == "lstm" else f"{run.cell}-{Init.of_spec(run).key}"
 
 
 def seeds(setting: Setting) -> list[int]:
@@ -186,9 +200,9 @@ def render(results: dict) -> list[Output]:
     f = results["frontier"]
     cfg, grid = f["config"], f["grid"]
     lengths, bar, n_train = cfg["lengths"], cfg["solved_at"], cfg["n_train"]
-    colours = {**{init.key: init.colour for init in INITS}, RNN: plots.RNN_COLOUR}
     series = {label(k): {
-        "colour": colours[k],
+        "colour": plots.RNN_COLOUR if config(k)[1] is None else config(k)[1].colour,  # colour: the initialisation
+        "linestyle": "--" if config(k)[0] == "gru" else "-",  # line: the cell
         "solved": [g["solved"] / len(g["seeds"]) if g["run"] else None for g in (grid[k][str(T)] for T in lengths)],
         "sequences": [[x for x in g.get("sequences_to_solve", []) if x is not None]
                       for g in (grid[k][str(T)] for T in lengths)],
@@ -203,8 +217,9 @@ def render(results: dict) -> list[Output]:
               f"sequences after every epoch and stopping once test accuracy reaches {pct(bar)} (\"solved\"). At most: "
               f"{budget_text} sequences. A configuration goes on to the next length only if at least one seed solved "
               f"this one; \"not run\" marks where it stopped.")
-    inits = table(["configuration", "forget gate at the start"],
-                  [(label(i.key), i.sentence("T")) for i in INITS] + [("vanilla RNN", "(no gates: Eq. (1))")], "ll")
+    starts = [(label(k), "(no gates: Eq. (1))" if init is None else init.sentence("T", cell))
+              for k, (cell, init) in ((k, config(k)) for k in grid)]
+    inits = table(["configuration", "forget gate (GRU: update gate) at the start"], starts, "ll")
     outputs = [
         FigureOutput("frontier.svg", plots.frontier(lengths, series), cfg),
         Fragment("frontier_table", table(["configuration"] + [f"T = {T}" for T in lengths], rows,

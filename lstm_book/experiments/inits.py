@@ -56,8 +56,10 @@ class Init:
         """Its name beside the equations: ``b_f = 1``, ``chrono``, ``torch``."""
         return f"b_f = {self.key}" if self.kind == "bias" else self.kind
 
-    def sentence(self, t: int | str) -> str:
-        """What it does to the forget gate at the start; ``t`` is the sequence length (a number, or "T")."""
+    def sentence(self, t: int | str, cell: str = "lstm") -> str:
+        """What it does to the forget gate (the GRU's update gate) at the start; ``t`` is the sequence length."""
+        if cell == "gru":
+            return self._gru_sentence(t)
         if self.kind == "chrono" and isinstance(t, str):
             return (f"chrono (Tallec & Ollivier 2018): each unit's b_f = log u with u ~ U(1, {t} − 1), and b_i = −b_f; "
                     f"so σ(b_f) starts between 0.5 and 1 − 1/{t}, a spread of memory time scales up to {t}")
@@ -68,6 +70,15 @@ class Init:
             return ("torch's default: b_ih and b_hh each uniform on ±1/√H, so the effective b_f is near 0 "
                     "and σ(b_f) ≈ 0.5 at the start")
         return f"constant effective bias {self.key}, so σ(b_f) = {sigmoid(self.bias):.3f} at the start"
+
+    def _gru_sentence(self, t: int | str) -> str:
+        if self.kind == "chrono":
+            return (f"chrono for the update gate: each unit's b_z = log u with u ~ U(1, {t} − 1), so σ(b_z) starts "
+                    f"between 0.5 and 1 − 1/{t}, a spread of memory time scales up to {t} (Eq. 20 keeps z_t of h_{{t−1}})")
+        if self.kind == "torch":
+            return ("torch's default: biases uniform on ±1/√H, so the effective update-gate bias b_z is near 0 and "
+                    "σ(b_z) ≈ 0.5 at the start")
+        raise ValueError(f"a GRU has no constant-bias initialisation here, got {self.key}")
 
     def spec_fields(self) -> dict:
         """The :class:`lstm_book.experiments.runs.RunSpec` fields that select it."""

@@ -33,7 +33,7 @@ class RunSpec:
 
     name: str
     group: str
-    cell: str = "lstm"
+    cell: str = "lstm"  # "lstm", "gru" or "rnn"
     seed: int = 0
     forget_bias: float | None = 2.0
     init: str = "default"  # "chrono": b_f ~ log U(1, T − 1), b_i = −b_f (then forget_bias is None)
@@ -63,7 +63,7 @@ class RunSpec:
 
     def cost(self) -> float:
         """Relative training time, for scheduling the most expensive runs first."""
-        return self.seq_len * self.n_train * self.epochs * (4 if self.cell == "lstm" else 1)
+        return self.seq_len * self.n_train * self.epochs * {"lstm": 4, "gru": 3}.get(self.cell, 1)
 
     def build(self) -> SequenceClassifier:
         """The model, with initial weights fixed by ``seed`` (the weights "at epoch 0")."""
@@ -72,8 +72,10 @@ class RunSpec:
             if self.cell == "rnn":
                 return SequenceClassifier(V, self.embed_dim, self.hidden_size, K, self.num_layers, cell="rnn")
             if self.init == "chrono":
-                return SequenceClassifier(V, self.embed_dim, self.hidden_size, K, self.num_layers, cell="lstm",
+                return SequenceClassifier(V, self.embed_dim, self.hidden_size, K, self.num_layers, cell=self.cell,
                                           init="chrono", t_max=self.seq_len)
+            if self.cell == "gru":
+                return SequenceClassifier(V, self.embed_dim, self.hidden_size, K, self.num_layers, cell="gru")
             return SequenceClassifier(V, self.embed_dim, self.hidden_size, K, self.num_layers, cell="lstm",
                                       forget_bias=self.forget_bias)
 
@@ -104,7 +106,7 @@ class RunSpec:
             "cell": self.cell,
             "seed": self.seed,
             "forget_bias": self.forget_bias if self.cell == "lstm" and self.init != "chrono" else None,
-            "init": self.init if self.cell == "lstm" else None,
+            "init": self.init if self.cell != "rnn" else None,
             "seq_len": self.seq_len,
             "params": count_parameters(model)["total"],
             "flagship": self.group == "flagship",
