@@ -406,7 +406,7 @@ class LSTM(_Recurrent):
     Args:
         input_size: ``I``, features of each input step.
         hidden_size: ``H``, size of ``c_t`` (and of ``h_t`` without projection).
-        num_layers: ``L``, layers stacked; layer ``ℓ + 1`` reads layer ``ℓ``'s outputs.
+        num_layers: ``L``, layers stacked; layer ``l + 1`` reads layer ``l``'s outputs.
         bias: learn ``bias_ih_l*`` and ``bias_hh_l*``.
         batch_first: input and output are ``(B, T, ·)`` instead of ``(T, B, ·)`` (not the states,
             and not a ``PackedSequence``, which has its own layout).

@@ -8,6 +8,8 @@
   model with :func:`lstm_book.cell.lstm_step` and its own parameters and keeping every c_t.
 * :func:`gate_position_means`, :func:`saturation_fractions` — what the gates do at informative vs
   distractor positions, and how often each unit is saturated (Karpathy, Johnson & Fei-Fei 2015).
+* :func:`linear_probe` — how much of a target (the class, one symbol) a linear read-out can recover from
+  a layer's state at every step: where the memory lives, and when.
 """
 
 from __future__ import annotations
@@ -174,9 +176,11 @@ def gate_position_means(gates: dict[str, Tensor], positions: Tensor, names: tupl
 def saturation_fractions(gate: Tensor, low: float = 0.1, high: float = 0.9) -> tuple[Tensor, Tensor]:
     """Per unit, the fraction of (step, sequence) values below ``low`` and above ``high``.
 
-    Karpathy, Johnson & Fei-Fei (2015) plot these two numbers against each other for every unit:
-    a unit near the right edge is an "integrator" that is almost always open; one near the top left
-    corner almost always shut.
+    Karpathy, Johnson & Fei-Fei (2015) plot these two numbers against each other for every unit, the
+    left-saturated fraction across and the right-saturated fraction up (see
+    :func:`lstm_book.plots.saturation_scatter`): a unit in the top left corner is almost always open
+    (above ``high``; a forget gate there is an "integrator" that keeps its cell), one in the bottom
+    right corner almost always shut (below ``low``), and one near the origin works in its middle range.
 
     Args:
         gate: ``(T, B, H)`` values of one gate in one layer.
@@ -186,3 +190,33 @@ def saturation_fractions(gate: Tensor, low: float = 0.1, high: float = 0.9) -> t
     flat = gate.detach().reshape(-1, gate.shape[-1])
     return (flat < low).float().mean(dim=0), (flat > high).float().mean(dim=0)
 # --8<-- [end:gate_stats]
+
+
+# --8<-- [start:linear_probe]
+def linear_probe(states: Tensor, targets: Tensor, train: int, ridge: float = 1e-3) -> Tensor:
+    """Held-out accuracy of a linear read-out of ``targets`` from the state at every step.
+
+    At each step t, a ridge regression from ``states[t]`` (plus a constant) onto the one-hot targets is
+    fitted on the first ``train`` sequences, in closed form, and its argmax is scored on the rest.
+    A high accuracy at step t means the information is in that step's state, linearly decodable.
+
+    Args:
+        states: ``(T, N, H)`` — e.g. the cell states ``c_t`` of one layer over ``N`` sequences.
+        targets: ``(N,)`` class ids in ``[0, K)``.
+        train: how many of the ``N`` sequences fit the read-out; the other ``N − train`` score it.
+        ridge: the ridge penalty, relative to the mean squared feature.
+    Returns:
+        ``(T,)`` accuracies in [0, 1].
+    """
+    T, N, H = states.shape
+    if not 0 < train < N:
+        raise ValueError(f"linear_probe: train must be between 1 and N − 1 = {N - 1}, got {train}")
+    x = torch.cat([states.double(), states.new_ones(T, N, 1, dtype=torch.float64)], dim=2)  # (T, N, H + 1)
+    y = F.one_hot(targets.long()).double()  # (N, K)
+    fit, score = x[:, :train], x[:, train:]
+    gram = fit.transpose(1, 2) @ fit  # (T, H + 1, H + 1)
+    scale = gram.diagonal(dim1=1, dim2=2).mean(dim=1)[:, None, None]
+    w = torch.linalg.solve(gram + ridge * scale * torch.eye(H + 1, dtype=torch.float64), fit.transpose(1, 2) @ y[:train])
+    predicted = (score @ w).argmax(dim=2)  # (T, N − train)
+    return (predicted == targets[train:].long()).double().mean(dim=1)
+# --8<-- [end:linear_probe]
