@@ -80,8 +80,8 @@ def test_lstm_constructor_rejects_inconsistent_options(kwargs, needle):
 
 
 def test_classifier_rejects_unknown_cell_and_float_token_ids():
-    with pytest.raises(ValueError, match=r"cell must be one of \('lstm', 'rnn'\), got 'gru'"):
-        SequenceClassifier(8, 4, 8, 2, cell="gru")
+    with pytest.raises(ValueError, match=r"cell must be one of \('lstm', 'gru', 'rnn'\), got 'transformer'"):
+        SequenceClassifier(8, 4, 8, 2, cell="transformer")
     model = SequenceClassifier(8, 4, 8, 2)
     with pytest.raises(TypeError, match=r"integer token ids \(torch.long\), got dtype torch.float32"):
         model(torch.zeros(2, 5))

@@ -114,7 +114,11 @@ def test_part1_figures_are_svg_with_sidecars(tmp_path):
         assert root.tag.endswith("svg")
         sidecar = json.loads((tmp_path / f"{name}.json").read_text())
         assert {"config", "seed", "torch", "git_commit", "wall_seconds"} <= set(sidecar)
-    assert "σ(b_f)^85" in (tmp_path / "forget_decay_table.md").read_text()
+    from lstm_book.experiments import part1
+    from lstm_book.tasks import temporal_order_windows
+    (lo, hi), _ = temporal_order_windows(part1.DECAY_T)
+    assert part1.DECAY_STEPS == part1.DECAY_T - 1 - (lo + hi) // 2  # the first window's middle to the end
+    assert f"σ(b_f)^{part1.DECAY_STEPS} |" in (tmp_path / "forget_decay_table.md").read_text()
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
 
 

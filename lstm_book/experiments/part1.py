@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import plots, probes
+from ..tasks import temporal_order_windows
 from .core import FigureOutput, Fragment, Output, Setting
 from .inits import sigmoid
 from .markdown import table
@@ -24,8 +25,9 @@ class Budget:
 
 
 QUICK = FULL = Budget()  # cheap at any size
-DECAY_BIASES = (0.0, 1.0, 2.0, 3.0, float(np.log(99)))  # the last is chrono's largest bias at T_max = 100
-DECAY_STEPS = 85  # about the distance from the first informative window to the end at T = 100
+DECAY_T = 100  # the flagship's sequence length
+DECAY_BIASES = (0.0, 1.0, 2.0, 3.0, float(np.log(DECAY_T - 1)))  # the last is chrono's largest at T_max = T
+DECAY_STEPS = DECAY_T - 1 - sum(temporal_order_windows(DECAY_T)[0]) // 2  # the first window's middle to the end
 
 
 def specs(setting: Setting) -> list:
@@ -62,5 +64,7 @@ def render(results: dict) -> list[Output]:
         Fragment("jacobian_products", table(
             ["spectral radius ρ of W_hh", "after 10 steps", "after 50 steps", "after 100 steps", "ρ^100 (no tanh)"],
             rows, "rrrrr")),
-        Fragment("forget_decay_table", table(["b_f", "σ(b_f)", f"σ(b_f)^{DECAY_STEPS}"], decay, "rrr")),
+        Fragment("forget_decay_table", table(["b_f", "σ(b_f)", f"σ(b_f)^{DECAY_STEPS}"], decay, "rrr")
+                 + f"\n\n{DECAY_STEPS} steps: from the middle of the first informative window, at position "
+                 f"{DECAY_T - 1 - DECAY_STEPS}, to the end of a sequence of length T = {DECAY_T}."),
     ]
