@@ -35,6 +35,8 @@ LIGHT_GREY = "#8c8c8c55"
 LSTM_COLOUR, RNN_COLOUR = BLUE, VERMILLION
 ARTICLE_COLOUR = PURPLE
 SEQUENTIAL_CMAP = "viridis"  # perceptually uniform, colour-blind-safe, readable on both themes
+# signed values (the cell state): blue below zero, vermillion above, light grey at zero (as the explorer draws them)
+DIVERGING_CMAP = matplotlib.colors.LinearSegmentedColormap.from_list("book_diverging", [BLUE, "#f2f2f2", VERMILLION])
 
 STYLE = {
     "figure.facecolor": "none",
@@ -295,11 +297,16 @@ def gradient_profiles(panels: Mapping[str, Mapping[str, tuple[str, str, np.ndarr
 
 
 def gate_heatmaps(gates: Mapping[str, np.ndarray], marks: Sequence[int], symbols: Sequence[str] | None = None,
-                  tokens: Sequence[int] | None = None) -> Figure:
+                  tokens: Sequence[int] | None = None, limits: tuple[float, float] = (0.0, 1.0),
+                  cmap=SEQUENTIAL_CMAP, label: str = "gate value", symlog: float | None = None) -> Figure:
     """Units × time heatmaps, one panel per entry (e.g. "layer 1 · forget gate f"), stacked vertically.
 
     Args:
-        gates: panel title → ``(T, H)`` gate activations in [0, 1] for one sequence.
+        gates: panel title → ``(T, H)`` values for one sequence: gate activations in [0, 1] by default,
+            or any other per-unit quantity with its own ``limits``, ``cmap`` and colour-bar ``label``
+            (the cell state: :data:`DIVERGING_CMAP`, symmetric limits).
+        symlog: if given, colours follow a symmetric logarithm, linear within ±``symlog``: small values
+            stay visible beside large ones.
         marks: positions of the informative symbols, marked with vertical lines.
         symbols: the symbol at each marked position, written above the first panel.
         tokens: the ``(T,)`` temporal-order tokens of the sequence. If given, the bottom axis is the
@@ -321,7 +328,9 @@ def gate_heatmaps(gates: Mapping[str, np.ndarray], marks: Sequence[int], symbols
         image = None
         for ax, (title, values) in zip(axes, gates.items()):
             values = np.asarray(values)
-            image = ax.imshow(values.T, aspect="auto", cmap=SEQUENTIAL_CMAP, vmin=0, vmax=1, interpolation="nearest")
+            norm = (matplotlib.colors.SymLogNorm(symlog, vmin=limits[0], vmax=limits[1]) if symlog
+                    else matplotlib.colors.Normalize(*limits))
+            image = ax.imshow(values.T, aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
             for m in marks:
                 ax.axvline(m, color="white", linewidth=1.0, linestyle="--")
             ax.set_ylabel("unit", fontsize=9)
@@ -352,7 +361,7 @@ def gate_heatmaps(gates: Mapping[str, np.ndarray], marks: Sequence[int], symbols
             strip_ax.set_xlabel("position $t$ (bottom: the sequence; shaded: the two X/Y windows)",
                                 fontsize=10)
             strip_ax.set_xlim(-0.5, len(tokens) - 0.5)
-        fig.colorbar(image, ax=list(axes), shrink=0.6, label="gate value", pad=0.02)
+        fig.colorbar(image, ax=list(axes), shrink=0.6, label=label, pad=0.02)
     return fig
 
 
@@ -456,7 +465,8 @@ def frontier(lengths: Sequence[int], series: Mapping[str, Mapping], sequences_un
     Args:
         lengths: the sequence lengths T (x axis, log scale).
         series: label → ``{"colour": str, "solved": [fraction of seeds solved or None (not run), per T],
-            "sequences": [[sequences each solved seed needed], per T]}``, optionally ``"linestyle"``.
+            "sequences": [[sequences each solved seed needed], per T]}``, optionally ``"linestyle"`` and
+            ``"marker"`` (to tell two cells with the same colour apart).
         sequences_unit: the bottom panel counts sequences in this unit (thousands by default).
     """
     with book_style():
@@ -465,13 +475,13 @@ def frontier(lengths: Sequence[int], series: Mapping[str, Mapping], sequences_un
         for offset, (label, s) in zip(offsets, series.items()):
             x = np.asarray(lengths, dtype=float) * 10 ** offset  # a small dodge so equal points stay visible
             solved = np.array([np.nan if v is None else 100 * v for v in s["solved"]])
-            style = s.get("linestyle", "-")
-            top.plot(x, solved, marker="o", color=s["colour"], label=label, linestyle=style)
+            style, marker = s.get("linestyle", "-"), s.get("marker", "o")
+            top.plot(x, solved, marker=marker, color=s["colour"], label=label, linestyle=style)
             medians = []
             for xi, seqs in zip(x, s["sequences"]):
                 if seqs:
                     bottom.scatter([xi] * len(seqs), np.asarray(seqs) / sequences_unit, color=s["colour"], s=18,
-                                   alpha=0.7, linewidths=0)
+                                   alpha=0.7, linewidths=0, marker=marker)
                 medians.append(np.median(seqs) / sequences_unit if seqs else np.nan)
             bottom.plot(x, medians, color=s["colour"], linewidth=1.2, linestyle=style)
         top.set_ylim(-5, 105)
@@ -560,4 +570,31 @@ def bench_ratios(rows: Sequence[Mapping], variants: Mapping[str, str], reference
         axes[0].minorticks_off()
         axes[0].set_ylabel(f"time / {reference}'s time (log)")
         axes[0].legend(loc="upper left", fontsize=9)
+    return fig
+
+
+def probe_accuracy(panels: Mapping[str, Mapping[str, tuple[str, str, Sequence[float]]]], chance: Mapping[str, float],
+                   windows: Sequence[tuple[int, int]]) -> Figure:
+    """Accuracy of a linear read-out at every position t, one panel per target (stacked vertically).
+
+    Args:
+        panels: panel title → {line label: (colour, linestyle, ``(T,)`` held-out accuracy at each t)}.
+        chance: panel title → the accuracy of guessing, drawn dotted.
+        windows: position ranges to shade (the informative windows).
+    """
+    n = len(panels)
+    with book_style():
+        fig, axes = _new_figure(n, 1, height=2.1 * n + 0.9, sharex=True)
+        axes = np.atleast_1d(axes)
+        for ax, (title, lines) in zip(axes, panels.items()):
+            for lo, hi in windows:
+                ax.axvspan(lo, hi, color=GREY, alpha=0.15, linewidth=0)
+            for label, (colour, style, values) in lines.items():
+                ax.plot(np.arange(len(values)), 100 * np.asarray(values), color=colour, linestyle=style, label=label)
+            ax.axhline(100 * chance[title], color=GREY, linestyle=":", linewidth=1.2)
+            ax.set_ylim(0, 103)
+            ax.set_title(title, fontsize=11)
+            ax.set_ylabel("accuracy (%)")
+        axes[0].legend(loc="upper left", fontsize=8)
+        axes[-1].set_xlabel("position $t$ (shaded: the informative windows; dotted: chance)")
     return fig

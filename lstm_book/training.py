@@ -186,7 +186,35 @@ def snapshots(path: str | os.PathLike) -> list[dict[str, Tensor]]:
 # ----------------------------------------------------------------------------------------------
 
 
-# --8<-- [start:fit]
+# --8<-- [start:train_epoch]
+def train_epoch(model: nn.Module, data: Batch, optimizer: torch.optim.Optimizer, loss_fn: LossFn, batch_size: int,
+                clip: float | None, shuffle: torch.Generator, device: torch.device,
+                on_batch: Callable[[float, float], None] | None = None) -> tuple[float, float]:
+    """One pass over ``data`` in a random order; returns the mean loss and the accuracy on it.
+
+    ``data`` holds tensors with the examples along dim 0; each mini-batch passes its slices to
+    ``loss_fn(model, *batch) -> (loss, correct, counted)``. ``on_batch(loss, accuracy)`` sees the
+    running means after every batch (for a progress bar).
+    """
+    model.train()
+    order = torch.randperm(data[0].shape[0], generator=shuffle)  # a new order every epoch
+    total_loss, correct, counted = 0.0, 0, 0
+    for start in range(0, len(order), batch_size):
+        batch = [t[order[start : start + batch_size]].to(device) for t in data]
+        loss, n_correct, n_counted = loss_fn(model, *batch)  # forward and loss
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()  # backpropagation through time
+        if clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)  # bound the step after a gradient spike
+        optimizer.step()
+        total_loss, correct, counted = total_loss + float(loss.detach()) * n_counted, correct + n_correct, \
+            counted + n_counted
+        if on_batch is not None:
+            on_batch(total_loss / counted, correct / counted)
+    return total_loss / counted, correct / counted
+# --8<-- [end:train_epoch]
+
+
 def fit(
     model: nn.Module,
     train_data: Batch | Callable[[int], Batch],
@@ -242,30 +270,18 @@ def fit(
     try:
         for epoch in range(done + 1, config.epochs + 1):
             start = time.perf_counter()
-            model.train()
             data = data if epoch == done + 1 else data_for(epoch)
-            n = data[0].shape[0]
-            order = torch.randperm(n, generator=shuffle)
-            total_loss, correct, counted = 0.0, 0, 0
-            for b in range(math.ceil(n / config.batch_size)):
-                idx = order[b * config.batch_size : (b + 1) * config.batch_size]
-                batch = [t[idx].to(device) for t in data]
-                loss, n_correct, n_counted = loss_fn(model, *batch)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.clip is not None:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-                optimizer.step()
-                total_loss += float(loss.detach()) * n_counted
-                correct += n_correct
-                counted += n_counted
+
+            def on_batch(loss: float, acc: float, epoch: int = epoch) -> None:
                 bar.update(1)
-                bar.set_postfix(epoch=f"{epoch}/{config.epochs}", loss=f"{total_loss / counted:.3f}",
-                                acc=f"{correct / counted:.3f}", refresh=False)
+                bar.set_postfix(epoch=f"{epoch}/{config.epochs}", loss=f"{loss:.3f}", acc=f"{acc:.3f}", refresh=False)
+
+            train_loss, train_acc = train_epoch(model, data, optimizer, loss_fn, config.batch_size, config.clip,
+                                                shuffle, device, on_batch)
             test_acc = evaluate_fn(model)
-            history.append(epoch, total_loss / counted, correct / counted, test_acc, time.perf_counter() - start)
-            bar.set_postfix(epoch=f"{epoch}/{config.epochs}", loss=f"{total_loss / counted:.3f}",
-                            acc=f"{correct / counted:.3f}", test=f"{test_acc:.3f}")
+            history.append(epoch, train_loss, train_acc, test_acc, time.perf_counter() - start)
+            bar.set_postfix(epoch=f"{epoch}/{config.epochs}", loss=f"{train_loss:.3f}", acc=f"{train_acc:.3f}",
+                            test=f"{test_acc:.3f}")
             finished = epoch == config.epochs or (config.stop_at is not None and test_acc >= config.stop_at)
             if checkpoint is not None:
                 weights = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
@@ -281,4 +297,3 @@ def fit(
         bar.close()
     model.eval()
     return history
-# --8<-- [end:fit]

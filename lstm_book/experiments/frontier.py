@@ -202,7 +202,8 @@ def render(results: dict) -> list[Output]:
     lengths, bar, n_train = cfg["lengths"], cfg["solved_at"], cfg["n_train"]
     series = {label(k): {
         "colour": plots.RNN_COLOUR if config(k)[1] is None else config(k)[1].colour,  # colour: the initialisation
-        "linestyle": "--" if config(k)[0] == "gru" else "-",  # line: the cell
+        "linestyle": "--" if config(k)[0] == "gru" else "-",  # line and marker: the cell
+        "marker": "s" if config(k)[0] == "gru" else "o",
         "solved": [g["solved"] / len(g["seeds"]) if g["run"] else None for g in (grid[k][str(T)] for T in lengths)],
         "sequences": [[x for x in g.get("sequences_to_solve", []) if x is not None]
                       for g in (grid[k][str(T)] for T in lengths)],
@@ -228,6 +229,11 @@ def render(results: dict) -> list[Output]:
         Fragment("frontier_inits", inits),
         Fragment("frontier_summary", "\n".join(sentence(k, grid[k], lengths, bar) for k in grid)),
     ]
+    pairs = [k for k in ("torch", "gru-torch", "chrono", "gru-chrono") if k in grid]  # the GRU beside the LSTM
+    if any(k.startswith("gru") for k in pairs):
+        outputs.append(Fragment("frontier_gru", table(
+            ["configuration"] + [f"T = {T}" for T in lengths],
+            [[label(k)] + [cell_text(grid[k][str(T)]) for T in lengths] for k in pairs], "l" + "r" * len(lengths))))
     run = results.get("frontier_run")
     if run:
         reused = run["reused"]
