@@ -38,7 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="regenerate_figures.py",
         description="Retrain the book's models and write figures, results.json and Markdown fragments.",
     )
-    parser.add_argument("--quick", action="store_true", help="tiny budget: every figure in about a minute")
+    parser.add_argument("--quick", action="store_true", help="tiny budget: every experiment in under a minute")
     parser.add_argument("--only", nargs="+", metavar="NAME", default=None,
                         help=f"only these experiments (valid: {', '.join(EXPERIMENTS)}; without --only: all but "
                              f"{', '.join(optional)}, which run only when named)")
