@@ -9,6 +9,7 @@ kernel that imports this checkout's lstm_book.
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from pathlib import Path
@@ -88,13 +89,43 @@ def test_the_first_code_cell_installs_the_package_only_when_it_is_missing(name):
     assert 'if importlib.util.find_spec("lstm_book") is None:' in src
 
 
-def test_the_notebooks_are_written_deterministically(tmp_path):
+@pytest.fixture(scope="module")
+def tiny_runs() -> dict:
+    """Every notebook executed once on its tiny budget, with a last cell that prints where ``lstm_book``
+    came from; and how long each took."""
+    runs = {}
+    for source in SOURCES:
+        nb = notebooks.read(source)
+        nb.cells.append(nbformat.v4.new_code_cell("import lstm_book\nprint(lstm_book.__file__)"))
+        start = time.perf_counter()
+        notebooks.run(nb, tiny=True, timeout=notebooks.QUICK.timeout)  # raises CellExecutionError on any error
+        runs[source.stem] = (nb, time.perf_counter() - start)
+    return runs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_the_notebook_runs_clean_on_its_tiny_budget_with_this_checkouts_package(name, tiny_runs):
+    """Executed again (LSTM_BOOK_NOTEBOOK_TINY=1) in a fresh kernel: no error, the same kinds of output in
+    every cell as the committed run, and ``lstm_book`` imported from this checkout, not from elsewhere."""
+    nb, seconds = tiny_runs[name]
+    where = Path(nb.cells[-1].outputs[0].text.strip()).resolve()
+    assert where == ROOT / "lstm_book" / "__init__.py", f"the kernel imported lstm_book from {where}"
+    assert [output_kinds(c) for c in nb.cells[:-1]] == [output_kinds(c) for c in committed(name).cells], \
+        f"{name}: the cells' outputs differ in kind from the committed notebook's: {REGENERATE}"
+    assert seconds < TINY_SECONDS, f"{name} took {seconds:.0f} s on its tiny budget"
+    print(f"\n{name}: {seconds:.1f} s")
+
+
+@pytest.mark.slow
+def test_the_notebooks_are_written_deterministically(tiny_runs):
     """The same notebook run twice gives the same file: numbered ids, no timings, merged streams."""
-    source = ROOT / "docs" / "notebooks" / "check_the_math.py"
-    texts = []
-    for _ in range(2):
-        nb = notebooks.run(notebooks.read(source), tiny=True, timeout=notebooks.QUICK.timeout)
-        texts.append(notebooks.finish(nb, source, tiny=True))
+    name = "build_the_twin"
+    source = ROOT / "docs" / "notebooks" / f"{name}.py"
+    first = copy.deepcopy(tiny_runs[name][0])
+    first.cells.pop()  # the where-is-lstm_book cell
+    again = notebooks.run(notebooks.read(source), tiny=True, timeout=notebooks.QUICK.timeout)
+    texts = [notebooks.finish(nb, source, tiny=True) for nb in (first, again)]
     assert texts[0] == texts[1]
     nb = nbformat.reads(texts[0], as_version=4)
     assert [c.id for c in nb.cells] == [f"cell-{k:02d}" for k in range(len(nb.cells))]
@@ -102,21 +133,3 @@ def test_the_notebooks_are_written_deterministically(tmp_path):
     for cell in nb.cells:  # consecutive stream outputs are merged
         kinds = output_kinds(cell)
         assert all(a != b or not a.startswith("stream") for a, b in zip(kinds, kinds[1:]))
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", NAMES)
-def test_the_notebook_runs_clean_on_its_tiny_budget_with_this_checkouts_package(name):
-    """Executed again (LSTM_BOOK_NOTEBOOK_TINY=1) in a fresh kernel: no error, the same kinds of output in
-    every cell as the committed run, and ``lstm_book`` imported from this checkout, not from elsewhere."""
-    nb = notebooks.read(ROOT / "docs" / "notebooks" / f"{name}.py")
-    nb.cells.append(nbformat.v4.new_code_cell("import lstm_book\nprint(lstm_book.__file__)"))
-    start = time.perf_counter()
-    notebooks.run(nb, tiny=True, timeout=notebooks.QUICK.timeout)  # raises CellExecutionError on any error
-    seconds = time.perf_counter() - start
-    where = Path(nb.cells[-1].outputs[0].text.strip()).resolve()
-    assert where == ROOT / "lstm_book" / "__init__.py", f"the kernel imported lstm_book from {where}"
-    assert [output_kinds(c) for c in nb.cells[:-1]] == [output_kinds(c) for c in committed(name).cells], \
-        f"{name}: the cells' outputs differ in kind from the committed notebook's: {REGENERATE}"
-    assert seconds < TINY_SECONDS, f"{name} took {seconds:.0f} s on its tiny budget"
-    print(f"\n{name}: {seconds:.1f} s")
