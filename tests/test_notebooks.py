@@ -57,14 +57,15 @@ def test_there_is_a_notebook_per_part():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_committed_notebook_is_its_source_executed(name):
-    """Same cells as the .py, in order; produced from them by a full run at the pinned torch."""
+    """Same cells as the .py, in order; produced from them by a full run at the pinned versions."""
     nb, source = committed(name), notebooks.read(ROOT / "docs" / "notebooks" / f"{name}.py")
     assert [(c.cell_type, c.source) for c in nb.cells] == [(c.cell_type, c.source) for c in source.cells], \
         f"docs/notebooks/{name}.ipynb no longer matches {name}.py: {REGENERATE}"
     meta = nb.metadata.get("lstm_book", {})
     assert meta.get("budget") == "full", f"{name}.ipynb holds a {meta.get('budget')} run: {REGENERATE}"
-    assert meta.get("torch", "").split("+")[0] == pinned("torch"), \
-        f"{name}.ipynb was executed with torch {meta.get('torch')}, the pin is {pinned('torch')}"
+    for package in ("torch", "numpy", "matplotlib"):  # what computes and draws the outputs
+        assert meta.get(package, "").split("+")[0] == pinned(package), \
+            f"{name}.ipynb was executed with {package} {meta.get(package)}, the pin is {pinned(package)}"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "not one top-to-bottom run"
 

@@ -92,7 +92,9 @@ def run(nb, tiny: bool, timeout: int = FULL.timeout):
 
 def finish(nb, source: Path, tiny: bool) -> str:
     """The executed notebook as ``.ipynb`` text: numbered cell ids, provenance in the metadata."""
+    import matplotlib
     import nbformat
+    import numpy
     import torch
 
     for index, cell in enumerate(nb.cells):
@@ -102,7 +104,9 @@ def finish(nb, source: Path, tiny: bool) -> str:
     nb.metadata["lstm_book"] = {
         "source": source.relative_to(ROOT).as_posix(),
         "budget": "tiny" if tiny else "full",
-        "torch": torch.__version__,
+        "torch": torch.__version__,  # the kernel runs this interpreter, so these are its versions
+        "numpy": numpy.__version__,
+        "matplotlib": matplotlib.__version__,
         "python": platform.python_version(),
         "git_commit": git_commit(),
         "made_by": "python scripts/regenerate_figures.py --only notebooks",
