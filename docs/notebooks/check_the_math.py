@@ -129,20 +129,27 @@ print(f"  ≤ σ_max^k      = {sigma_max**k:.3e}  (σ_max(W_hh) = {sigma_max:.3f
 # %% [markdown]
 # The figure of
 # [Why vanilla RNNs forget](https://lstm-book.github.io/lstm-from-first-principles/part1-math/why-rnns-forget/#the-measurement)
-# is the same product along a 100-step trajectory of a 64-unit RNN whose $W_{hh}$ is a random orthogonal
-# matrix times $\rho$, drawn by `lstm_book.probes.rnn_jacobian_norms` with the page's seed:
+# is the same product along a longer trajectory of a larger RNN whose $W_{hh}$ is a random
+# orthogonal matrix times $\rho$, for several $\rho$. It is drawn by
+# `lstm_book.probes.rnn_jacobian_norms` with the settings of the book's `part1` experiment, so the
+# numbers below are the page's:
 
 # %%
-radii = (0.5, 0.9, 1.0, 1.5, 3.0)
+from lstm_book.experiments import part1
+
+b = part1.FULL  # the page's radii, sizes and input scale; seed 0, as the page's
+print(b)
 norms, powers = {}, {}
-for rho in radii:
-    with_tanh, power = probes.rnn_jacobian_norms(rho, seed=0)
+for rho in b.radii:
+    with_tanh, power = probes.rnn_jacobian_norms(
+        rho, hidden_size=b.hidden_size, steps=b.steps,
+        input_scale=b.input_scale, seed=0)
     label = f"ρ = {rho:g}"
     norms[label], powers[label] = with_tanh.numpy(), power.numpy()
 for label, v in norms.items():
     print(f"{label:<8} after 10 steps {v[9]:.2g}, after 50 {v[49]:.2g}, "
-          f"after 100 {v[99]:.2g}")
-plots.jacobian_products(np.arange(1, 101), norms, powers)
+          f"after {b.steps} {v[-1]:.2g}")
+plots.jacobian_products(np.arange(1, b.steps + 1), norms, powers)
 
 # %% [markdown]
 # ## 2. The one-step Jacobian of the cell state: Eq. (10)
