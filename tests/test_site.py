@@ -233,6 +233,12 @@ def test_notebook_pages_show_their_outputs_and_link_to_colab_and_both_sources(si
         pngs = soup.select('.jp-OutputArea-output img[src^="data:image/png;base64,"]')
         assert len(pngs) == len(images), f"{name}: {len(pngs)} figures on the page, {len(images)} in the notebook"
 
+        ids = {tag["id"] for tag in soup.find_all(id=True)}
+        toc = [a["href"] for a in soup.select(".md-sidebar--secondary a.md-nav__link[href^='#']")]
+        assert toc and not [h for h in toc if h[1:] not in ids], \
+            f"{name}: table-of-contents links to no heading (mkdocs-jupyter drops `code` from a heading's " \
+            f"ToC entry but not from its id): {[h for h in toc if h[1:] not in ids]}"
+
         links = soup.select("p.notebook-links a[href]")
         hrefs = [a["href"] for a in links]
         colab = f"https://colab.research.google.com/github/{REPO_URL.removeprefix('https://github.com/')}" \

@@ -102,7 +102,7 @@ for name, a, b in zip(names, grads_ours, grads_ref):
     print(f"∂L/∂{name:<10} max |difference| = {max_diff(a, b):.1e}")
 
 # %% [markdown]
-# ## 2. The layer: two layers, both directions, `batch_first`
+# ## 2. The layer: two layers, both directions, batch first
 #
 # `lstm_book.LSTM` takes `torch.nn.LSTM`'s arguments and has its parameter names
 # (`weight_ih_l0`, …, `bias_hh_l1_reverse`). Ours is built from the cell equations: it does not
