@@ -28,7 +28,6 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from .files import atomic_path
 
@@ -215,6 +214,18 @@ def train_epoch(model: nn.Module, data: Batch, optimizer: torch.optim.Optimizer,
 # --8<-- [end:train_epoch]
 
 
+def progress_bar(show: bool, **kwargs):
+    """A tqdm bar, or a disabled one. ``tqdm.auto`` (a widget in Jupyter) is imported only for a bar that is
+    shown: without ipywidgets it warns at import, and ``progress=False`` should be silent in any notebook."""
+    if not show:
+        from tqdm import tqdm
+
+        return tqdm(disable=True, **kwargs)
+    from tqdm.auto import tqdm
+
+    return tqdm(**kwargs)
+
+
 def fit(
     model: nn.Module,
     train_data: Batch | Callable[[int], Batch],
@@ -265,8 +276,8 @@ def fit(
     done = len(history)
     data = data_for(done + 1)
     batches = math.ceil(data[0].shape[0] / config.batch_size)
-    bar = tqdm(total=config.epochs * batches, initial=done * batches, desc=desc, unit="batch",
-               disable=not progress, leave=False, dynamic_ncols=True, mininterval=0.5, position=position)
+    bar = progress_bar(progress, total=config.epochs * batches, initial=done * batches, desc=desc, unit="batch",
+                       leave=False, dynamic_ncols=True, mininterval=0.5, position=position)
     try:
         for epoch in range(done + 1, config.epochs + 1):
             start = time.perf_counter()

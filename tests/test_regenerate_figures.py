@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from lstm_book.experiments import DEFAULT, EXPERIMENTS
+from lstm_book.experiments import DEFAULT, EXPERIMENTS, notebooks
 from lstm_book.experiments.core import FigureOutput, Fragment, SvgOutput
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +173,14 @@ def test_quick_run_writes_everything_and_is_deterministic(tmp_path):
     assert results["flagship"]["params"]["total"] == next(r for r in runs if r["flagship"])["params"]
     assert len(results["claims"]) >= 5
 
-    second = run_script("--quick", "--no-progress", "--out", str(b))
+    # the notebooks, executed on their tiny budget, beside the figures folder (as docs/notebooks is docs/figures')
+    for source in notebooks.sources():
+        executed = json.loads((tmp_path / "notebooks" / f"{source.stem}.ipynb").read_text())
+        assert executed["metadata"]["lstm_book"]["budget"] == "tiny", source.stem
+
+    # the same again, but for the notebooks (they record nothing in results.json, and run above)
+    second = run_script("--quick", "--no-progress", "--only", *[n for n in DEFAULT if n != "notebooks"],
+                        "--out", str(b))
     assert second.returncode == 0, second.stderr[-3000:]
     assert histories(a) == histories(b)  # same seed, same machine: same numbers
     assert not any(name.startswith("frontier-") for name in histories(a))  # the frontier runs only when asked

@@ -202,6 +202,58 @@ def test_notebook_pages_render_and_offer_a_download(site):
 
 
 @pytest.mark.slow
+def test_notebook_pages_show_their_outputs_and_link_to_colab_and_both_sources(site):
+    """Each notebook page is its executed .ipynb, rendered with every output (text and figures, the
+    figures inlined as data: URIs); under its title it links to Colab (built from repo_url) and to
+    the .ipynb and the .py, both served by the site byte for byte; and some chapter links to it."""
+    import nbformat
+
+    sources = sorted((REPO / "docs" / "notebooks").glob("*.py"))
+    assert sources, "no notebook sources in docs/notebooks/"
+    linked_from = {}
+    for path in sorted(site.rglob("index.html")):
+        if "notebooks" in path.parts:
+            continue
+        for a in BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select("article a[href]"):
+            m = re.search(r"notebooks/(\w+)/$", a["href"])
+            if m:
+                linked_from.setdefault(m.group(1), set()).add(path.relative_to(site).parent.as_posix())
+    for source in sources:
+        name = source.stem
+        page = site / "notebooks" / name / "index.html"
+        assert page.is_file(), f"no page for docs/notebooks/{name}.ipynb: is it in the nav?"
+        assert not (site / "notebooks" / name / f"{name}.py").exists(), \
+            f"{name}.py is rendered as a page of its own as well (narrow mkdocs-jupyter's include)"
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        nb = nbformat.read(REPO / "docs" / "notebooks" / f"{name}.ipynb", as_version=4)
+        shown = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+        images = [o for o in shown if "image/png" in o.get("data", {})]
+        texts = [o for o in shown if o.output_type == "stream"]
+        assert texts and len(soup.select(".jp-OutputArea-output pre")) >= len(texts), f"{name}: text outputs missing"
+        pngs = soup.select('.jp-OutputArea-output img[src^="data:image/png;base64,"]')
+        assert len(pngs) == len(images), f"{name}: {len(pngs)} figures on the page, {len(images)} in the notebook"
+
+        ids = {tag["id"] for tag in soup.find_all(id=True)}
+        toc = [a["href"] for a in soup.select(".md-sidebar--secondary a.md-nav__link[href^='#']")]
+        assert toc and not [h for h in toc if h[1:] not in ids], \
+            f"{name}: table-of-contents links to no heading (mkdocs-jupyter drops `code` from a heading's " \
+            f"ToC entry but not from its id): {[h for h in toc if h[1:] not in ids]}"
+
+        links = soup.select("p.notebook-links a[href]")
+        hrefs = [a["href"] for a in links]
+        colab = f"https://colab.research.google.com/github/{REPO_URL.removeprefix('https://github.com/')}" \
+                f"/blob/main/docs/notebooks/{name}.ipynb"
+        assert colab in hrefs, f"{name}: no Open in Colab link to {colab} (found {hrefs})"
+        for suffix in (".ipynb", ".py"):
+            href = next((h for h in hrefs if h.endswith(suffix) and h != colab), None)
+            assert href is not None, f"{name}: no download link for the {suffix}"
+            served = (page.parent / href).resolve()
+            assert served.is_file(), f"{name}: {href} is not in the site"
+            assert served.read_bytes() == (REPO / "docs" / "notebooks" / f"{name}{suffix}").read_bytes()
+        assert linked_from.get(name), f"no chapter links to the notebook {name} ('Run this page as a notebook')"
+
+
+@pytest.mark.slow
 def test_every_page_with_source_math_is_found(site, pages):
     """The browser test discovers math from the built HTML; cross-check against the sources so
     that a page whose math silently stopped rendering as arithmatex cannot drop out of the test."""

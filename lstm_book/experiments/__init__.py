@@ -5,8 +5,8 @@ module's interface is described in :mod:`lstm_book.experiments.core`. To add an 
 its module and add one line here (CONTRIBUTING.md lists the other two places: its page and the nav).
 """
 
-from . import (ablation, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, part1, part2,
-               seq2seq)
+from . import (ablation, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, notebooks, part1,
+               part2, seq2seq)
 
 # --8<-- [start:registry]
 EXPERIMENTS = {module.NAME: module for module in (
@@ -21,6 +21,7 @@ EXPERIMENTS = {module.NAME: module for module in (
     length,  # Part 3: longer sequences
     frontier,  # Part 3: how far can an LSTM remember? (only when named)
     seq2seq,  # Part 3: the encoder–decoder
+    notebooks,  # every part's notebook, executed: docs/notebooks/*.py → *.ipynb with outputs
     claims,  # Part 3: reproducing the article (reads the others' results)
 )}
 # --8<-- [end:registry]

@@ -12,7 +12,8 @@ An experiment module (``lstm_book/experiments/<name>.py``) holds one experiment 
 * ``render(results)`` — a pure function of ``results.json`` (no model, no file): its figures and
   Markdown fragments, so every output can be redrawn from a committed ``results.json`` alone;
 * optionally ``EXPORTS`` and ``exports(setting, runs, results)`` — files made from a trained model
-  that ``results.json`` cannot hold (the explorer's weights), written by the runner after ``measure``.
+  that ``results.json`` cannot hold (the explorer's weights, the executed notebooks), written by the
+  runner after ``measure``.
 """
 
 from __future__ import annotations
@@ -80,4 +81,13 @@ class DataOutput:
     config: dict = field(default_factory=dict)
 
 
-Output = FigureOutput | Fragment | SvgOutput | DataOutput
+@dataclass(frozen=True)
+class NotebookOutput:
+    """An executed notebook (``.ipynb`` text), saved as ``<out>/../notebooks/<name>``: in the notebooks folder
+    beside the figures folder, where its ``.py`` source lives. Its provenance is in its own metadata."""
+
+    name: str
+    text: str
+
+
+Output = FigureOutput | Fragment | SvgOutput | DataOutput | NotebookOutput

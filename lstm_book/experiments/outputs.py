@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import plots
 from ..files import atomic_write_text
-from .core import DataOutput, FigureOutput, Fragment, Output, SvgOutput
+from .core import DataOutput, FigureOutput, Fragment, NotebookOutput, Output, SvgOutput
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = ["lstm_book", "scripts", "pyproject.toml", "requirements.txt"]  # what makes the figures
@@ -35,7 +35,8 @@ def git_commit() -> str:
 
 
 def write_outputs(outputs: Iterable[Output], out: Path, provenance: dict) -> list[Path]:
-    """Save figures (each with a sidecar ``<stem>.json``: its config plus ``provenance``) and fragments."""
+    """Save figures (each with a sidecar ``<stem>.json``: its config plus ``provenance``), fragments, data
+    files and executed notebooks (``<out>/../notebooks/``, beside their sources)."""
     written = []
     for item in outputs:
         if isinstance(item, (FigureOutput, SvgOutput)):
@@ -51,6 +52,9 @@ def write_outputs(outputs: Iterable[Output], out: Path, provenance: dict) -> lis
             atomic_write_text(path, json.dumps(item.data, indent=1) + "\n")
             sidecar = {"file": item.name, "config": item.config, **provenance}
             atomic_write_text(path.with_suffix(".provenance.json"), json.dumps(sidecar, indent=2) + "\n")
+        elif isinstance(item, NotebookOutput):
+            path = out.parent / "notebooks" / item.name
+            atomic_write_text(path, item.text)
         elif isinstance(item, Fragment):
             path = out / f"{item.name}.md"
             atomic_write_text(path, item.text.rstrip() + "\n")

@@ -1,0 +1,1 @@
+"""Coding exercises of the book's "Check yourself" sections; see exercises/README.md."""
