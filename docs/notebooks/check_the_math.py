@@ -87,13 +87,14 @@ print(f"Eq. (2) vs autograd: max |difference| = "
 # Backpropagating over $k$ steps multiplies $k$ of these, latest step on the left, Eq. (3):
 #
 # $$\begin{aligned}
-# \frac{\partial h_t}{\partial h_{t-k}} &= \prod_{j=t-k+1}^{t} \operatorname{diag}\bigl(1 - h_j^2\bigr)\, W_{hh},
+# \frac{\partial h_t}{\partial h_{t-k}} &= \prod_{s=t-k+1}^{t} \operatorname{diag}\bigl(1 - h_s^2\bigr)\, W_{hh},
 # \\
 # \Bigl\lVert \frac{\partial h_t}{\partial h_{t-k}} \Bigr\rVert_2
-# &\le \prod_j \gamma_j\, \sigma_{\max}(W_{hh}) \le \sigma_{\max}(W_{hh})^{k},
+# &\le \prod_s \kappa_s\, \sigma_{\max}(W_{hh}) \le \sigma_{\max}(W_{hh})^{k},
 # \end{aligned}$$
 #
-# where $\gamma_j = \max_{\text{unit}} (1 - h_j^2)$ is the largest $\tanh$ slope at step $j$.
+# where $\kappa_s = \max_j (1 - h_{s,j}^2)$ is the largest $\tanh$ slope at step $s$ (the book's notation:
+# $s$ counts steps, $j$ units).
 #
 # Below, a 30-step trajectory: the product of the Eq. (2) factors against autograd's Jacobian of the
 # whole unrolled map $h_{t-k} \mapsto h_t$, and both bounds.
@@ -109,21 +110,21 @@ def unrolled(h):
     return h
 
 
-product, h, gammas = torch.eye(H, dtype=f64), h_prev, []
+product, h, kappas = torch.eye(H, dtype=f64), h_prev, []
 with torch.no_grad():
     for x in xs:
         h = rnn(x, h)
         # the newest factor goes on the left
         product = torch.diag(1 - h**2) @ W_hh @ product
-        gammas.append((1 - h**2).max())
+        kappas.append((1 - h**2).max())
 
 J_k = jacobian(unrolled, h_prev)
 sigma_max = torch.linalg.matrix_norm(W_hh, 2)
-bound = torch.stack(gammas).prod() * sigma_max**k
+bound = torch.stack(kappas).prod() * sigma_max**k
 print(f"Eq. (3) product vs autograd over {k} steps: max |difference| = "
       f"{max_diff(J_k, product):.1e}")
 print(f"‖∂h_t/∂h_(t-k)‖₂ = {torch.linalg.matrix_norm(J_k, 2):.3e}")
-print(f"  ≤ ∏ γ_j σ_max  = {bound:.3e}")
+print(f"  ≤ ∏ κ_s σ_max  = {bound:.3e}")
 print(f"  ≤ σ_max^k      = {sigma_max**k:.3e}  (σ_max(W_hh) = {sigma_max:.3f})")
 
 # %% [markdown]
