@@ -55,10 +55,12 @@ def manifest(folder: Path = SNAPSHOT) -> dict[str, str]:
     return {name: sha for sha, name in (line.split("  ", 1) for line in blob.decode().splitlines())}
 
 
+# --8<-- [start:split]
 def split_of(name: str) -> str:
     """``"train"``, ``"validation"`` or ``"test"``: decided by the SHA-256 of the file name alone."""
     u = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") / 2**64
     return "test" if u < TEST_FRACTION else "validation" if u < TEST_FRACTION + VALIDATION_FRACTION else "train"
+# --8<-- [end:split]
 
 
 def load(folder: Path = SNAPSHOT) -> dict[str, str]:

@@ -572,7 +572,7 @@ def closer_probability(bins: Sequence[tuple[int, int]], panels: Mapping[str, Map
             ax.set_title(f"{title} (closers per bin: " + ", ".join(str(c) for c in counts[title]) + ")", fontsize=10)
         axes[-1].set_xticks(x, names, rotation=45, ha="right")
         axes[-1].set_xlabel("distance from the opener (characters)")
-        _legend_below(axes[-1], ncols=3, fontsize=9)
+        axes[0].legend(loc="upper right", fontsize=9)
     return fig
 
 
@@ -598,7 +598,7 @@ def correlation_histograms(panels: Mapping[str, Mapping[str, tuple[str, Sequence
             for mark in (0.5, 0.8):
                 ax.axvline(mark, color=GREY, linestyle=":", linewidth=1.0)
         axes[-1].set_xlabel("|Pearson r| of a unit of $c_t$ or $h_t$ with the feature")
-        _legend_below(axes[-1], ncols=2)
+        axes[0].legend(loc="upper right", fontsize=9)
     return fig
 
 

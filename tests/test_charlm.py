@@ -195,6 +195,7 @@ def tiny_model(cell="lstm", seed=0):
         return lm.CharLM(V, 8, 12, 2, cell)
 
 
+# --8<-- [start:detach_test]
 def test_detaching_cuts_the_gradient_at_the_chunk_boundary_but_carries_the_state():
     """The gradient of the second chunk's loss reaches nothing of the first chunk once the state is
     detached (no path back), although the second chunk's outputs still depend on the first."""
@@ -216,6 +217,7 @@ def test_detaching_cuts_the_gradient_at_the_chunk_boundary_but_carries_the_state
     with torch.no_grad():
         fresh = model(b)[0]
         assert not torch.allclose(fresh, model(b, tbptt.detach(state))[0])  # the state carries information
+# --8<-- [end:detach_test]
 
 
 def test_train_chunk_updates_and_returns_a_detached_state():

@@ -23,7 +23,7 @@ from .. import corpus, lm, plots, tbptt, training
 from ..features import closers
 from ..ngram import KneserNey
 from ..params import count_parameters
-from . import charlm_cells
+from . import charlm_cells, charlm_claims
 from .core import FigureOutput, Fragment, Output, Setting
 from .markdown import table
 from .runs import CACHE_VERSION
@@ -298,6 +298,7 @@ def render(results: dict) -> list[Output]:
         Fragment("charlm_closers", closer_sentence(cl, bins, order)),
         Fragment("charlm_samples", "\n".join(samples)),
         *charlm_cells.render(r["cells"]),
+        *charlm_claims.render(r),
     ]
 
 

@@ -82,19 +82,23 @@ def render(c: dict) -> list[Output]:
     tr, un = c["trained"], c["untrained"]
     U = 2 * c["layers"] * c["hidden_size"]
     rows = [(LABELS[f], symbol(tr[f]["best"]), f"{tr[f]['r_validation']:+.2f}", f"**{tr[f]['r_test']:+.2f}**",
-             tr[f]["units_ge_0.5"], tr[f]["units_ge_0.8"], symbol(un[f]["best"]), f"{un[f]['r_test']:+.2f}",
-             un[f]["units_ge_0.5"], un[f]["units_ge_0.8"]) for f in FEATURES]
-    cell_table = table(["feature", "best unit (chosen on validation)", "r, validation", "r, test",
-                        f"units with \\|r\\| ≥ 0.5 (of {U})", "\\|r\\| ≥ 0.8", "untrained: best unit", "r, test",
-                        "\\|r\\| ≥ 0.5", "\\|r\\| ≥ 0.8"], rows, "llrrrrlrrr")
-    blocks = []
+             f"{tr[f]['units_ge_0.5']} / {tr[f]['units_ge_0.8']}", f"{un[f]['r_test']:+.2f}",
+             f"{un[f]['units_ge_0.5']} / {un[f]['units_ge_0.8']}") for f in FEATURES]
+    cell_table = table(["feature", "best unit", "r, validation", "r, test", f"units with \\|r\\| ≥ 0.5 / ≥ 0.8 (of {U})",
+                        "untrained: r, test", "untrained: units ≥ 0.5 / ≥ 0.8"], rows, "llrrrrr")
+    ex = c["excerpt"]
+    blocks = [f"*Lines {ex['lines'][0]}–{ex['lines'][1]} of `{ex['file']}`, a test file. Blue: the unit is high, in "
+              "the direction of its correlation with the feature; vermillion: low; each unit scaled to its largest "
+              "value on the excerpt.*"]
     for f in FEATURES:
         parts = [f'<div class="charlm-cells"><p class="charlm-label"><strong>{LABELS[f]}</strong></p>']
-        for state in ("trained", "untrained"):
-            e = c[state][f]
-            parts.append(f'<p class="charlm-label">{STATES[state][0]}: {symbol(e["best"])}, r = {e["r_test"]:+.2f} '
-                         f'on the test files</p><div class="charlm-text">'
-                         f'{coloured_text(c["excerpt"]["text"], e["excerpt_values"])}</div>')
+        e, u = c["trained"][f], c["untrained"][f]
+        parts.append(f'<p class="charlm-label">{STATES["trained"][0]}: {symbol(e["best"])}, r = {e["r_test"]:+.2f} '
+                     f'on the test files</p><div class="charlm-text">'
+                     f'{coloured_text(c["excerpt"]["text"], e["excerpt_values"])}</div>')
+        parts.append(f'<details class="charlm-untrained"><summary>{STATES["untrained"][0]}: {symbol(u["best"])}, '
+                     f'r = {u["r_test"]:+.2f}</summary><div class="charlm-text">'
+                     f'{coloured_text(c["excerpt"]["text"], u["excerpt_values"])}</div></details>')
         blocks.append("".join(parts) + "</div>")
     panels = {LABELS[f]: {STATES[s][0]: (STATES[s][1], c[s][f]["r_test_all"]) for s in STATES} for f in FEATURES}
     config = {"excerpt": c["excerpt"]["file"], "lines": c["excerpt"]["lines"], "units": U}
