@@ -31,6 +31,7 @@ def _onednn(t: Tensor) -> bool:
     return ONEDNN and t.device.type == "cpu" and t.dtype == torch.float32 and not torch.is_grad_enabled()
 
 
+# --8<-- [start:linear]
 class Linear:
     """``x ↦ x W^T + b`` for a fixed weight ``W (out, in)`` and optional bias ``b (out,)``.
 
@@ -64,3 +65,4 @@ def weight_grad(delta: Tensor, x: Tensor) -> Tensor:
     if _onednn(delta):  # (x^T δ)^T: oneDNN reads δ^T as its weight, in place
         return torch.ops.mkldnn._linear_pointwise(x.t().contiguous(), delta.t(), None, "none", [], "").t().contiguous()
     return torch.mm(delta.t(), x)
+# --8<-- [end:linear]

@@ -58,7 +58,7 @@ class Budget:
 QUICK = Budget(steps=24, eval_every=12, snapshots=(12, 24), hidden_size=32, batch_size=16, bptt=32,
                train_chars=60_000, held_out_chars=12_000, val_chars=4_096, max_order=5, sample_chars=80,
                excerpt=("asynchat.py", 60, 72))
-FULL = Budget(steps=5000, eval_every=500, snapshots=(250, 1000, 5000), hidden_size=128, batch_size=64, bptt=128,
+FULL = Budget(steps=5000, eval_every=250, snapshots=(250, 1000, 5000), hidden_size=128, batch_size=64, bptt=128,
               train_chars=None, held_out_chars=None, val_chars=32_768, max_order=9, sample_chars=600,
               excerpt=("traceback.py", 876, 899))
 
@@ -173,8 +173,10 @@ def measure(setting: Setting, runs, results) -> dict:
     for cell, spec in model_specs(setting).items():
         histories[cell], trained[cell] = runs.train(spec)
     t0 = time.perf_counter()
+    print(f"   counting n-grams of orders 1-{b.max_order} in {len(text['train']):,} characters ...", flush=True)
     kn = KneserNey(text["train"].ids, b.max_order, corpus.VOCAB_SIZE)
     seconds["ngram_counting"] = time.perf_counter() - t0
+    print("   scoring the held-out files with the LSTM, the RNN and every n-gram order ...", flush=True)
     scores = {split: {cell: lm.score(model, text[split].ids, LANES)[0] for cell, model in trained.items()}
               for split in ("validation", "test")}
     masks = {split: ~np.isnan(scores[split]["lstm"]) for split in scores}  # every model scores the same positions
@@ -187,6 +189,7 @@ def measure(setting: Setting, runs, results) -> dict:
     found = _closers(text["test"])
     probs = {m: np.exp2(v) for m, v in scores["test"].items()}
     t1 = time.perf_counter()
+    print("   correlating every unit with the features, trained and untrained ...", flush=True)
     cells = charlm_cells.measure(b, model_specs(setting)["lstm"], trained["lstm"], text, _texts(), LANES)
     seconds["cells"] = time.perf_counter() - t1
     samples = []
