@@ -58,7 +58,7 @@ class Budget:
 QUICK = Budget(steps=24, eval_every=12, snapshots=(12, 24), hidden_size=32, batch_size=16, bptt=32,
                train_chars=60_000, held_out_chars=12_000, val_chars=4_096, max_order=5, sample_chars=80,
                excerpt=("asynchat.py", 60, 72))
-FULL = Budget(steps=5000, eval_every=250, snapshots=(250, 1000, 5000), hidden_size=128, batch_size=64, bptt=128,
+FULL = Budget(steps=6000, eval_every=250, snapshots=(250, 1000, 6000), hidden_size=128, batch_size=64, bptt=128,
               train_chars=None, held_out_chars=None, val_chars=32_768, max_order=9, sample_chars=600,
               excerpt=("traceback.py", 876, 899))
 
