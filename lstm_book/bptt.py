@@ -132,7 +132,8 @@ def _forward_scan(
             a[k].sigmoid_()  # Eqs. (4), (5), (8): f_t, i_t, o_t; and s_t = σ(2a_g), so g_t = 2 s_t − 1 (Eq. 6)
             torch.mul(f[k], c_prev[t], out=cs[t])  # Eq. (7): c_t = f_t ⊙ c_{t-1} ...
             cs[t].addcmul_(i[k], s[k], value=2).sub_(i[k])  # ... + i_t ⊙ g_t = 2 i_t ⊙ s_t − i_t
-            torch.mul(cs[t], 2, out=tcs[t]).sigmoid_().mul_(2).sub_(1)  # tanh(c_t) = 2σ(2c_t) − 1, for Eqs. (9), (12), (13)
+            # tanh(c_t) = 2σ(2c_t) − 1 (cheaper than a tanh), for Eqs. (9), (12) and (13)
+            torch.mul(cs[t], 2, out=tcs[t]).sigmoid_().mul_(2).sub_(1)
             if weight_hr is None:
                 torch.mul(o[k], tcs[t], out=hs[t])  # Eq. (9): h_t = o_t ⊙ tanh(c_t)
             else:  # Eq. (21): h_t = W_hr (o_t ⊙ tanh(c_t)), the projection of LSTMP

@@ -104,10 +104,11 @@ def fit(model: nn.Module, train_ids: np.ndarray, evaluate_fn: Callable[[nn.Modul
     """Train ``model`` (a :class:`lstm_book.lm.CharLM`) with truncated BPTT; resumable from ``checkpoint``.
 
     ``evaluate_fn(model) -> (bits per character, accuracy)`` on held-out text, called every
-    ``eval_every`` steps and after the last (the model is on ``device``). Returns a :class:`lstm_book.training.History` with one
-    row per evaluation: ``train_loss`` is the training bits per character since the previous row,
-    ``train_acc`` and ``test_acc`` the training and held-out next-character accuracy; the checkpoint's
-    ``history`` also holds each row's ``step``, held-out ``val_bpc`` and learning rate ``lr``.
+    ``eval_every`` steps and after the last (the model is on ``device``). Returns a
+    :class:`lstm_book.training.History` with one row per evaluation: ``train_loss`` is the training
+    bits per character since the previous row, ``train_acc`` and ``test_acc`` the training and
+    held-out next-character accuracy; the checkpoint's ``history`` also holds each row's ``step``,
+    held-out ``val_bpc`` and learning rate ``lr``.
     """
     data = batchify(train_ids, config.batch_size).to(device)
     model.to(device)
@@ -150,7 +151,8 @@ def fit(model: nn.Module, train_ids: np.ndarray, evaluate_fn: Callable[[nn.Modul
             for k, v in row.items():
                 history[k].append(v)
             bar.set_postfix(bpc=f"{row['train_loss']:.3f}", val=f"{val_bpc:.3f}")
-            carried = None if state is None else [s.detach().cpu().clone() for s in (state if isinstance(state, tuple) else (state,))]
+            states = state if isinstance(state, tuple) or state is None else (state,)
+            carried = None if states is None else [s.detach().cpu().clone() for s in states]
             save_checkpoint(checkpoint, {"model": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
                                          "optimizer": optimizer.state_dict(), "step": step, "state": carried,
                                          "history": history, "snapshots": kept, "complete": step >= config.steps})

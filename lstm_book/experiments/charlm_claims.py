@@ -66,6 +66,7 @@ def render(r: dict) -> list[Fragment]:
     rows.append(("The LSTM's edge over n-grams is long-range structure: it predicts closing braces better than "
                  "their 20-gram up to distances of about 60 characters from the opener (Section 4.3).",
                  f"Mean probability of the right closing bracket, LSTM vs {order}-gram, at distances ≥ {order}: "
-                 f"{far_text}.", f"**{long_range(cl['mean_p']['lstm']['bracket'], cl['mean_p']['ngram']['bracket'], bins, order)}**"))
+                 f"{far_text}.",
+                 f"**{long_range(cl['mean_p']['lstm']['bracket'], cl['mean_p']['ngram']['bracket'], bins, order)}**"))
     return [Fragment("charlm_claims", table(["claim (Karpathy et al., 2015)", "what we measured", "verdict"],
                                             rows, "lll"))]
