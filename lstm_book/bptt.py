@@ -162,12 +162,15 @@ def _gate_factors(gates: Tensor, c_prev: Tensor, tanh_c: Tensor, K: Tensor, K_c:
     i, f, s, o = gates.chunk(4, dim=-1)  # s_t = σ(2a_g), as _forward_scan leaves it
     g = s.mul(2).sub_(1)  # g_t = 2 s_t − 1 = tanh(a_g), Eq. (6)
     K_i, K_f, K_g, K_o = K.chunk(4, dim=-1)  # filled in place: no temporaries of K's size
-    # Each factor is u ⊙ (1 − v) ⊙ w = u ⊙ w − (u ⊙ w) ⊙ v: one product, then one addcmul in place.
-    torch.mul(i, g, out=K_i).addcmul_(K_i, i, value=-1)  # δa_i = δc_t ⊙ g_t ⊙ i_t(1 − i_t)
+    # Each factor is u ⊙ w ⊙ (1 − v) = u ⊙ w − (u ⊙ w) ⊙ v: one product, then one addcmul; two
+    # factors that share the product u ⊙ w share its pass.
+    torch.mul(i, g, out=K_g)  # i_t ⊙ g_t, for δa_i and δa_g
+    torch.addcmul(K_g, K_g, i, value=-1, out=K_i)  # δa_i = δc_t ⊙ g_t ⊙ i_t(1 − i_t)
+    torch.addcmul(i, K_g, g, value=-1, out=K_g)  # δa_g = δc_t ⊙ i_t ⊙ (1 − g_t²)
     torch.mul(f, c_prev, out=K_f).addcmul_(K_f, f, value=-1)  # δa_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
-    torch.mul(i, g, out=K_g).mul_(g).neg_().add_(i)  # δa_g = δc_t ⊙ i_t ⊙ (1 − g_t²)
-    torch.mul(o, tanh_c, out=K_o).addcmul_(K_o, o, value=-1)  # δa_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
-    torch.mul(o, tanh_c, out=K_c).mul_(tanh_c).neg_().add_(o)  # Eq. (12), first term: o_t ⊙ (1 − tanh²(c_t))
+    torch.mul(o, tanh_c, out=K_o)  # o_t ⊙ tanh(c_t), for δa_o and K_c
+    torch.addcmul(o, K_o, tanh_c, value=-1, out=K_c)  # Eq. (12), first term: o_t ⊙ (1 − tanh²(c_t))
+    K_o.addcmul_(K_o, o, value=-1)  # δa_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
 # --8<-- [end:gate_factors]
 
 
@@ -261,15 +264,17 @@ class LSTMLayerFunction(torch.autograd.Function):
         d_c_0 = d_c_carry if ctx.needs_input_grad[2] else None
         # Eqs. (14)-(15) for all steps at once: one matrix product each, the batch summed as well.
         d_x = matmul.Linear(weight_ih.t())(K).view(x.shape) if ctx.needs_input_grad[0] else None
-        d_weight_ih = matmul.weight_grad(K, x.reshape(N, -1)) if ctx.needs_input_grad[3] else None
-        d_weight_hh = None
+        inputs = {}  # what each weight multiplies, row by row like K: x_t for W_ih, h_{t-1} for W_hh
+        if ctx.needs_input_grad[3]:
+            inputs["ih"] = x.reshape(N, -1)
         if ctx.needs_input_grad[4]:  # h_{t-1} is the output one step back, or h_0 at the first step
             out = output.view(N, P)
             if packed:
-                rest, h_rest = K[B:], out.index_select(0, previous_rows(sizes, x.device))
+                inputs["hh"] = torch.cat([h_0, out.index_select(0, previous_rows(sizes, x.device))])
             else:
-                rest, h_rest = (K[: N - B], out[B:]) if reverse else (K[B:], out[: N - B])
-            d_weight_hh = matmul.weight_grad(rest, h_rest).addmm_(d_a[first].t(), h_0)
+                inputs["hh"] = torch.cat([out[B:], h_0]) if reverse else torch.cat([h_0, out[: N - B]])
+        grads = dict(zip(inputs, matmul.weight_grads(K, *inputs.values()))) if inputs else {}
+        d_weight_ih, d_weight_hh = grads.get("ih"), grads.get("hh")
         d_bias = K.sum(0) if ctx.has_bias else None  # the same for bias_ih and bias_hh
         d_weight_hr = None
         if weight_hr is not None and ctx.needs_input_grad[8]:  # Eq. (21): ∂L/∂W_hr = Σ_t δh_t m_t^T

@@ -15,7 +15,8 @@ float32 and differ only in rounding.
 
 * :class:`Linear` — ``x W^T (+ b)`` for many ``x`` with one weight (the weight reordered once when
   it serves every step of a sequence);
-* :func:`weight_grad` — ``δ^T x``, the sum over all steps that gives a weight's gradient (Eq. 15).
+* :func:`weight_grads` — ``δ^T x``, the sum over all steps that gives a weight's gradient (Eq. 15),
+  for several inputs in one product.
 """
 
 from __future__ import annotations
@@ -60,9 +61,13 @@ class Linear:
         return torch.mm(x, self.weight_t) if self.bias is None else torch.addmm(self.bias, x, self.weight_t)
 
 
-def weight_grad(delta: Tensor, x: Tensor) -> Tensor:
-    """``δ^T x`` for ``δ (n, out)`` and ``x (n, in)``: ``Σ_rows δ_r x_r^T``, ``(out, in)``, contiguous (Eq. 15)."""
-    if _onednn(delta):  # (x^T δ)^T: oneDNN reads δ^T as its weight, in place
-        return torch.ops.mkldnn._linear_pointwise(x.t().contiguous(), delta.t(), None, "none", [], "").t().contiguous()
-    return torch.mm(delta.t(), x)
+def weight_grads(delta: Tensor, *xs: Tensor) -> list[Tensor]:
+    """``δ^T x`` for ``δ (n, out)`` and each ``x (n, in_k)`` of ``xs``: ``Σ_rows δ_r x_r^T``, a list of
+    contiguous ``(out, in_k)`` (Eq. 15). In oneDNN the inputs go side by side into one product, so
+    ``δ`` (the largest operand) is read once for all of them."""
+    if _onednn(delta):  # (x^T δ)^T, with δ^T as oneDNN's weight
+        xt = torch.cat([x.t() for x in xs])  # (Σ in_k, n), contiguous
+        full = torch.ops.mkldnn._linear_pointwise(xt, delta.t(), None, "none", [], "").t()
+        return [part.contiguous() for part in full.split([x.shape[1] for x in xs], dim=1)]
+    return [torch.mm(delta.t(), x) for x in xs]
 # --8<-- [end:linear]
