@@ -31,6 +31,9 @@ Second derivatives are not implemented: a double backward raises an error (see
 
 from __future__ import annotations
 
+import math
+import threading
+
 import torch
 from torch import Tensor
 
@@ -39,6 +42,22 @@ from .packing import last_rows, previous_rows, reversed_rows
 
 INFERENCE_CHUNK = 16  # steps of input projection per buffer fill when nothing is kept (inference)
 FACTOR_BLOCK = 16  # steps whose gate factors the backward pass computes together, just before it walks them
+_scratch = threading.local()  # the backward pass's largest temporaries, kept between calls (per thread)
+
+
+def _workspace(name: str, shape: tuple[int, ...], like: Tensor) -> Tensor:
+    """A buffer of ``shape`` for the backward pass, reused from its previous call when large enough.
+
+    Nothing the backward pass returns points into it. Megabytes freshly allocated at every call are
+    often new pages to the operating system, and on the book's machine touching them for the first
+    time costs a few microseconds per 4 kB page: thousands of page faults per training step.
+    """
+    n = math.prod(shape)
+    buf = getattr(_scratch, name, None)
+    if buf is None or buf.numel() < n or buf.dtype != like.dtype or buf.device != like.device:
+        buf = like.new_empty(n)
+        setattr(_scratch, name, buf)
+    return buf[:n].view(shape)
 
 
 def _leading(t: Tensor, n: int) -> Tensor:
@@ -224,10 +243,11 @@ class LSTMLayerFunction(torch.autograd.Function):
             c_prev = c_flat.index_select(0, torch.cat([torch.arange(B), B + previous_rows(sizes)]).to(x.device))
         else:  # a plain slice of the buffer, thanks to c_0's extra slot
             c_prev = c_flat[B:] if reverse else c_flat[:N]
-        K, K_c = torch.empty_like(gates), torch.empty_like(tanh_c)  # K becomes δa, step by step, in place
+        K = _workspace("K", (N, 4 * H), gates)  # becomes δa, step by step, in place
+        K_c = _workspace("K_c", (N, H), gates)
         # δh_t of every step, completed as the walk goes: the gradient arriving at the output, plus
         # d_h_n at each sequence's last step; W_hh^T δa_{t+1} is added when step t+1 is done (Eq. 14).
-        d_h = d_output.reshape(N, P).clone(memory_format=torch.contiguous_format)
+        d_h = _workspace("d_h", (N, P), gates).copy_(d_output.reshape(N, P))
         if packed:
             d_h.index_add_(0, last_rows(sizes, x.device), d_h_n)
         else:
