@@ -332,7 +332,7 @@ def test_the_quick_run_writes_every_fragment_and_figure(tmp_path):
         for f in FEATURES:
             best = r["cells"][state][f]["best"]
             assert best["layer"] in (1, 2) and best["state"] in "ch" and -1 <= r["cells"][state][f]["r_test"] <= 1
-    for name in ("charlm_table", "charlm_verdict", "charlm_cells", "charlm_cell_table", "charlm_samples",
+    for name in ("charlm_table", "charlm_verdict", "charlm_cells", "charlm_cell_table", "charlm_cell_summary", "charlm_samples",
                  "charlm_setup", "charlm_corpus", "charlm_closers", "charlm_ngram_orders"):
         assert (tmp_path / f"{name}.md").read_text().strip(), name
     for fig in ("charlm_curve", "charlm_closers", "charlm_units"):
