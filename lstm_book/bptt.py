@@ -31,12 +31,33 @@ Second derivatives are not implemented: a double backward raises an error (see
 
 from __future__ import annotations
 
+import math
+import threading
+
 import torch
 from torch import Tensor
 
+from . import matmul
 from .packing import last_rows, previous_rows, reversed_rows
 
 INFERENCE_CHUNK = 16  # steps of input projection per buffer fill when nothing is kept (inference)
+FACTOR_BLOCK = 16  # steps whose gate factors the backward pass computes together, just before it walks them
+_scratch = threading.local()  # the backward pass's largest temporaries, kept between calls (per thread)
+
+
+def _workspace(name: str, shape: tuple[int, ...], like: Tensor) -> Tensor:
+    """A buffer of ``shape`` for the backward pass, reused from its previous call when large enough.
+
+    Nothing the backward pass returns points into it. Megabytes freshly allocated at every call are
+    often new pages to the operating system, and on the book's machine touching them for the first
+    time costs a few microseconds per 4 kB page: thousands of page faults per training step.
+    """
+    n = math.prod(shape)
+    buf = getattr(_scratch, name, None)
+    if buf is None or buf.numel() < n or buf.dtype != like.dtype or buf.device != like.device:
+        buf = like.new_empty(n)
+        setattr(_scratch, name, buf)
+    return buf[:n].view(shape)
 
 
 def _leading(t: Tensor, n: int) -> Tensor:
@@ -92,8 +113,9 @@ def _forward_scan(
     T, N = len(sizes), sum(sizes)
     # The shape of a buffer with a row block per step: (N, ·) packed, (T, B, ·) padded.
     all_steps = (lambda *shape: (N, *shape)) if packed else (lambda *shape: (T, B, *shape))
-    weight_ih_t, weight_hh_t = _double_g_rows(weight_ih).t(), _double_g_rows(weight_hh).t()
     bias = None if bias_ih is None else _double_g_rows(bias_ih + bias_hh)  # the gates see the sum
+    input_half = matmul.Linear(_double_g_rows(weight_ih), bias)  # x_t ↦ W_ih x_t + b, many steps at once
+    recurrent = matmul.Linear(_double_g_rows(weight_hh), reorder=True)  # h_{t-1} ↦ W_hh h_{t-1}, every step
     output = h_0.new_empty(all_steps(P))
     hs = output.view(N, P).split(sizes)  # per-step views made in one call: the loop only launches kernels
     h_prev = _previous(hs, h_0, reverse)  # h_{t-1} of the step at position t
@@ -115,26 +137,22 @@ def _forward_scan(
     offsets = [0]
     for n in sizes:
         offsets.append(offsets[-1] + n)
-    gates = x.new_empty(all_steps(4 * H)) if keep else x.new_empty(offsets[chunk] if packed else chunk * B, 4 * H)
     starts = range(0, T, chunk)
     for t0 in reversed(starts) if reverse else starts:
         t1 = min(T, t0 + chunk)
         # The input half of the chunk's pre-activations at once: a_t = W_ih x_t + b (+ W_hh h_{t-1} below).
         x_rows = x[offsets[t0] : offsets[t1]] if packed else x[t0:t1].reshape((t1 - t0) * B, -1)
-        a_rows = gates.view(-1, 4 * H)[: offsets[t1] - offsets[t0]]
-        if bias is None:
-            torch.mm(x_rows, weight_ih_t, out=a_rows)
-        else:
-            torch.addmm(bias, x_rows, weight_ih_t, out=a_rows)
+        a_rows = input_half(x_rows)  # (rows, 4H); with keep, one product for the whole sequence: the gates buffer
         a = a_rows.split(sizes[t0:t1])
         i, f, s, o = (v.split(sizes[t0:t1]) for v in a_rows.chunk(4, dim=1))
         for k in range(t1 - t0 - 1, -1, -1) if reverse else range(t1 - t0):
             t = t0 + k
-            a[k].addmm_(h_prev[t], weight_hh_t)  # a_t += W_hh h_{t-1}: the only matrix product per step
+            a[k].add_(recurrent(h_prev[t]))  # a_t += W_hh h_{t-1}: the only matrix product per step
             a[k].sigmoid_()  # Eqs. (4), (5), (8): f_t, i_t, o_t; and s_t = σ(2a_g), so g_t = 2 s_t − 1 (Eq. 6)
             torch.mul(f[k], c_prev[t], out=cs[t])  # Eq. (7): c_t = f_t ⊙ c_{t-1} ...
             cs[t].addcmul_(i[k], s[k], value=2).sub_(i[k])  # ... + i_t ⊙ g_t = 2 i_t ⊙ s_t − i_t
-            torch.tanh(cs[t], out=tcs[t])  # tanh(c_t), for Eqs. (9), (12) and (13)
+            # tanh(c_t) = 2σ(2c_t) − 1 (cheaper than a tanh), for Eqs. (9), (12) and (13)
+            torch.mul(cs[t], 2, out=tcs[t]).sigmoid_().mul_(2).sub_(1)
             if weight_hr is None:
                 torch.mul(o[k], tcs[t], out=hs[t])  # Eq. (9): h_t = o_t ⊙ tanh(c_t)
             else:  # Eq. (21): h_t = W_hr (o_t ⊙ tanh(c_t)), the projection of LSTMP
@@ -146,28 +164,32 @@ def _forward_scan(
     else:
         h_n = hs[0 if reverse else T - 1].clone()
         c_n = cs[0 if reverse else T - 1]
+    gates = a_rows.view(all_steps(4 * H)) if keep else a_rows
     return gates, output, c_buf, tanh_c, h_n, c_n
 # --8<-- [end:forward]
 
 
 # --8<-- [start:gate_factors]
-def _gate_factors(gates: Tensor, c_prev: Tensor, tanh_c: Tensor) -> tuple[Tensor, Tensor]:
-    """Everything in Eqs. (12)–(13) that does not depend on ``δh_t`` or ``δc_t``, for all steps at once.
+def _gate_factors(gates: Tensor, c_prev: Tensor, tanh_c: Tensor, K: Tensor, K_c: Tensor) -> None:
+    """Everything in Eqs. (12)–(13) that does not depend on ``δh_t`` or ``δc_t``, for many steps at once.
 
-    Returns ``K (…, 4H)`` with ``δa_t = [δc_t, δc_t, δc_t, δh_t] ⊙ K_t`` (blockwise, Eq. 13) and
-    ``K_c (…, H)`` with ``δc_t = δh_t ⊙ K_c,t + δc_{t+1} ⊙ f_{t+1}`` (Eq. 12). With a projection,
-    ``δm_t = W_hr^T δh_t`` stands for ``δh_t`` (Eq. 21).
+    Fills ``K (…, 4H)`` with ``δa_t = [δc_t, δc_t, δc_t, δh_t] ⊙ K_t`` (blockwise, Eq. 13) and
+    ``K_c (…, H)`` with ``δc_t = δh_t ⊙ K_c,t + δc_{t+1} ⊙ f_{t+1}`` (Eq. 12), from the rows of
+    ``gates``, ``c_{t-1}`` and ``tanh(c_t)`` of the same steps. With a projection, ``δm_t = W_hr^T
+    δh_t`` stands for ``δh_t`` (Eq. 21).
     """
     i, f, s, o = gates.chunk(4, dim=-1)  # s_t = σ(2a_g), as _forward_scan leaves it
     g = s.mul(2).sub_(1)  # g_t = 2 s_t − 1 = tanh(a_g), Eq. (6)
-    K = torch.empty_like(gates)
     K_i, K_f, K_g, K_o = K.chunk(4, dim=-1)  # filled in place: no temporaries of K's size
-    torch.sub(1, i, out=K_i).mul_(i).mul_(g)  # δa_i = δc_t ⊙ g_t ⊙ i_t(1 − i_t)
-    torch.sub(1, f, out=K_f).mul_(f).mul_(c_prev)  # δa_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
-    torch.mul(g, g, out=K_g).neg_().add_(1).mul_(i)  # δa_g = δc_t ⊙ i_t ⊙ (1 − g_t²)
-    torch.sub(1, o, out=K_o).mul_(o).mul_(tanh_c)  # δa_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
-    K_c = torch.mul(tanh_c, tanh_c).neg_().add_(1).mul_(o)  # Eq. (12), first term: o_t ⊙ (1 − tanh²(c_t))
-    return K, K_c
+    # Each factor is u ⊙ w ⊙ (1 − v) = u ⊙ w − (u ⊙ w) ⊙ v: one product, then one addcmul; two
+    # factors that share the product u ⊙ w share its pass.
+    torch.mul(i, g, out=K_g)  # i_t ⊙ g_t, for δa_i and δa_g
+    torch.addcmul(K_g, K_g, i, value=-1, out=K_i)  # δa_i = δc_t ⊙ g_t ⊙ i_t(1 − i_t)
+    torch.addcmul(i, K_g, g, value=-1, out=K_g)  # δa_g = δc_t ⊙ i_t ⊙ (1 − g_t²)
+    torch.mul(f, c_prev, out=K_f).addcmul_(K_f, f, value=-1)  # δa_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
+    torch.mul(o, tanh_c, out=K_o)  # o_t ⊙ tanh(c_t), for δa_o and K_c
+    torch.addcmul(o, K_o, tanh_c, value=-1, out=K_c)  # Eq. (12), first term: o_t ⊙ (1 − tanh²(c_t))
+    K_o.addcmul_(K_o, o, value=-1)  # δa_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
 # --8<-- [end:gate_factors]
 
 
@@ -221,10 +243,11 @@ class LSTMLayerFunction(torch.autograd.Function):
             c_prev = c_flat.index_select(0, torch.cat([torch.arange(B), B + previous_rows(sizes)]).to(x.device))
         else:  # a plain slice of the buffer, thanks to c_0's extra slot
             c_prev = c_flat[B:] if reverse else c_flat[:N]
-        K, K_c = _gate_factors(gates, c_prev, tanh_c)  # K becomes δa, step by step, in place
+        K = _workspace("K", (N, 4 * H), gates)  # becomes δa, step by step, in place
+        K_c = _workspace("K_c", (N, H), gates)
         # δh_t of every step, completed as the walk goes: the gradient arriving at the output, plus
         # d_h_n at each sequence's last step; W_hh^T δa_{t+1} is added when step t+1 is done (Eq. 14).
-        d_h = d_output.reshape(N, P).clone(memory_format=torch.contiguous_format)
+        d_h = _workspace("d_h", (N, P), gates).copy_(d_output.reshape(N, P))
         if packed:
             d_h.index_add_(0, last_rows(sizes, x.device), d_h_n)
         else:
@@ -232,36 +255,46 @@ class LSTMLayerFunction(torch.autograd.Function):
         # δc_{t+1} ⊙ f_{t+1}, carried in (B, H); a sequence's last step starts from its row of d_c_n
         d_c_carry = d_c_n.clone(memory_format=torch.contiguous_format)
         f = gates[:, H : 2 * H].split(sizes)
+        recurrent = matmul.Linear(weight_hh.t(), reorder=True)  # δa_t ↦ W_hh^T δa_t, every step (Eq. 14)
         d_hs, k_c, d_a = d_h.split(sizes), K_c.split(sizes), K.split(sizes)  # per-step views, made once
         d_h_prev = _previous(d_hs, None, reverse)  # where W_hh^T δa_t goes: δh of the step read before
         carry = [_leading(d_c_carry, n) for n in sizes]
         d_a_cell = K.view(N, 4, H)[:, :3].split(sizes)  # the i, f, g blocks: proportional to δc_t
         d_a_out = K[:, 3 * H :].split(sizes)  # the o block: proportional to δh_t
+        rows = [0]  # step t owns rows rows[t] : rows[t + 1]
+        for n in sizes:
+            rows.append(rows[-1] + n)
         # Walk time backwards: the reverse of the order the forward pass read the sequence in.
-        for t in range(T) if reverse else range(T - 1, -1, -1):
+        walk = range(T) if reverse else range(T - 1, -1, -1)
+        for j, t in enumerate(walk):
+            if j % FACTOR_BLOCK == 0:  # the next steps' factors, together, while their rows are still in cache
+                block = walk[j : j + FACTOR_BLOCK]
+                lo, hi = rows[min(block)], rows[max(block) + 1]
+                _gate_factors(gates[lo:hi], c_prev[lo:hi], tanh_c[lo:hi], K[lo:hi], K_c[lo:hi])
             d_m = d_hs[t] if weight_hr is None else torch.mm(d_hs[t], weight_hr)  # Eq. (21): δm_t = W_hr^T δh_t
             d_c = torch.addcmul(carry[t], d_m, k_c[t])  # Eq. (12)
             d_a_cell[t].mul_(d_c.unsqueeze(1))  # Eq. (13): δa_i, δa_f, δa_g
             d_a_out[t].mul_(d_m)  # Eq. (13): δa_o
             torch.mul(d_c, f[t], out=carry[t])  # the δc_t ⊙ f_t term of Eq. (12) at step t-1
             if d_h_prev[t] is not None:
-                d_h_prev[t].addmm_(d_a[t], weight_hh)  # Eq. (14): δh_{t-1} += W_hh^T δa_t
+                d_h_prev[t].add_(recurrent(d_a[t]))  # Eq. (14): δh_{t-1} += W_hh^T δa_t
         first = T - 1 if reverse else 0  # the step that read h_0
         # What is left at the first step is the gradient w.r.t. the initial state (end of Part 1).
-        d_h_0 = torch.mm(d_a[first], weight_hh) if ctx.needs_input_grad[1] else None
+        d_h_0 = recurrent(d_a[first]) if ctx.needs_input_grad[1] else None
         d_c_0 = d_c_carry if ctx.needs_input_grad[2] else None
         # Eqs. (14)-(15) for all steps at once: one matrix product each, the batch summed as well.
-        d_x = torch.mm(K, weight_ih).view(x.shape) if ctx.needs_input_grad[0] else None
-        d_weight_ih = torch.mm(K.t(), x.reshape(N, -1)) if ctx.needs_input_grad[3] else None
-        d_weight_hh = None
+        d_x = matmul.Linear(weight_ih.t())(K).view(x.shape) if ctx.needs_input_grad[0] else None
+        inputs = {}  # what each weight multiplies, row by row like K: x_t for W_ih, h_{t-1} for W_hh
+        if ctx.needs_input_grad[3]:
+            inputs["ih"] = x.reshape(N, -1)
         if ctx.needs_input_grad[4]:  # h_{t-1} is the output one step back, or h_0 at the first step
             out = output.view(N, P)
             if packed:
-                rest, h_rest = K[B:], out.index_select(0, previous_rows(sizes, x.device))
+                inputs["hh"] = torch.cat([h_0, out.index_select(0, previous_rows(sizes, x.device))])
             else:
-                rest, h_rest = (K[: N - B], out[B:]) if reverse else (K[B:], out[: N - B])
-            d_weight_hh = torch.mm(d_a[first].t(), h_0)
-            d_weight_hh.addmm_(rest.t(), h_rest)
+                inputs["hh"] = torch.cat([out[B:], h_0]) if reverse else torch.cat([h_0, out[: N - B]])
+        grads = dict(zip(inputs, matmul.weight_grads(K, *inputs.values()))) if inputs else {}
+        d_weight_ih, d_weight_hh = grads.get("ih"), grads.get("hh")
         d_bias = K.sum(0) if ctx.has_bias else None  # the same for bias_ih and bias_hh
         d_weight_hr = None
         if weight_hr is not None and ctx.needs_input_grad[8]:  # Eq. (21): ∂L/∂W_hr = Σ_t δh_t m_t^T

@@ -10,12 +10,15 @@
   distractor positions, and how often each unit is saturated (Karpathy, Johnson & Fei-Fei 2015).
 * :func:`linear_probe` — how much of a target (the class, one symbol) a linear read-out can recover from
   a layer's state at every step: where the memory lives, and when.
+* :func:`unit_correlations` — how closely each unit of ``c_t`` and ``h_t`` of a character model
+  follows a feature of the text it reads (a quote being open, the column, …), as a Pearson correlation.
 """
 
 from __future__ import annotations
 
 import copy
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -220,3 +223,50 @@ def linear_probe(states: Tensor, targets: Tensor, train: int, ridge: float = 1e-
     predicted = (score @ w).argmax(dim=2)  # (T, N − train)
     return (predicted == targets[train:].long()).double().mean(dim=1)
 # --8<-- [end:linear_probe]
+# --8<-- [start:correlations]
+def unit_correlations(model, ids, features: dict[str, np.ndarray], count: int = 16, chunk: int = 256,
+                      keep: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """Pearson correlation of every unit of ``c_t`` and ``h_t`` (every layer) with each feature, over a text.
+
+    The :class:`lstm_book.lm.CharLM` ``model`` reads ``ids`` as :func:`lstm_book.lm.read` does (in
+    ``count`` lanes, each from a zero state); after each character its recorded ``c_t`` and ``h_t``
+    are compared with ``features[name][t]``, the value of that feature after the same character.
+    The sums the correlations need are accumulated chunk by chunk, so memory stays small whatever
+    the text's length.
+
+    Units are numbered layer by layer, ``c`` before ``h``: unit ``u`` of a model with ``L`` layers of
+    ``H`` is layer ``u // (2H)``, state ``"ch"[u // H % 2]``, index ``u % H``.
+
+    Returns:
+        ``{name: (2·L·H,) float64}`` correlations (NaN for a unit that never changes), and the units'
+        values at the positions ``keep`` (``(len(keep), 2·L·H)`` float32), if asked for.
+    """
+    from .lm import read
+
+    names = list(features)
+    F_all = np.stack([np.asarray(features[n], dtype=np.float64) for n in names], axis=1)  # (N, K)
+    n, s_a, s_aa, s_f, s_ff, s_af, kept = 0, 0.0, 0.0, 0.0, 0.0, 0.0, None
+    slot = np.full(len(ids), -1)  # where each kept position's values go
+    if keep is not None:
+        slot[np.asarray(keep)] = np.arange(len(keep))
+    for pos, _, gates in read(model, ids, count, chunk, gates=True):
+        c, h = gates["c"], gates["h"]  # (L, T, B, H)
+        units = torch.cat([torch.cat([c[layer], h[layer]], dim=-1) for layer in range(c.shape[0])], dim=-1)
+        valid = pos >= 0
+        A = units.numpy()[valid].astype(np.float64)  # (n_chunk, U)
+        F_chunk = F_all[pos[valid]]
+        n += A.shape[0]
+        s_a, s_aa = s_a + A.sum(0), s_aa + (A * A).sum(0)
+        s_f, s_ff = s_f + F_chunk.sum(0), s_ff + (F_chunk * F_chunk).sum(0)
+        s_af = s_af + A.T @ F_chunk  # (U, K)
+        if keep is not None:
+            kept = np.zeros((len(keep), A.shape[1]), dtype=np.float32) if kept is None else kept
+            rows = slot[pos[valid]]
+            kept[rows[rows >= 0]] = A[rows >= 0]
+    cov = s_af / n - np.outer(s_a / n, s_f / n)
+    var_a, var_f = s_aa / n - (s_a / n) ** 2, s_ff / n - (s_f / n) ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = cov / np.sqrt(np.outer(np.maximum(var_a, 0), np.maximum(var_f, 0)))
+    r[np.outer(var_a <= 1e-12, var_f >= 0)] = np.nan
+    return {name: r[:, k] for k, name in enumerate(names)}, kept
+# --8<-- [end:correlations]

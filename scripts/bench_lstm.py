@@ -8,7 +8,11 @@ Three variants with identical weights (float32, CPU):
 
 A second table times ``lstm_book.GRU`` (``autograd`` and ``manual``, the hand-written BPTT of
 ``lstm_book.bptt_gru``) against ``torch.nn.GRU`` the same way, at the long-lag frontier's shapes
-(batch 32, hidden 64, T = 100 … 1000).
+(batch 32, hidden 64, T = 100 … 1000). One more row times the LSTM at the shape the character
+model of "An LSTM reads Python" trains at (``lstm_book.experiments.charlm``'s full budget: its
+chunk length, width, lanes and embedding), with the spread of the ratio over the repeats; and the
+per-step matrix product of that shape is timed in PyTorch's BLAS (``torch.mm``, MKL) and in
+oneDNN with a reordered weight (``lstm_book.matmul.Linear``), which the hand-written BPTT uses.
 
 Timing. For every shape, each repeat times one *training step* (zero the gradients, forward,
 ``loss = mean(output²) + mean(h_n²)``, backward; no optimiser) and one *forward* (under
@@ -85,6 +89,41 @@ def quick_plan() -> tuple[list[Shape], list[Shape], int]:
     return t_sweep, h_sweep, 50
 
 
+def chapter_shape(quick: bool) -> Shape:
+    """The character model's training shape, read from its experiment (tiny with ``--quick``)."""
+    if quick:
+        return Shape(16, 16, batch=8, input_size=8)
+    from lstm_book.experiments import charlm
+
+    b, spec = charlm.FULL, charlm.LMSpec
+    return Shape(b.bptt, b.hidden_size, batch=b.batch_size, input_size=spec.embed_dim, layers=spec.num_layers)
+
+
+def time_products(shape: Shape, repeats: int, seed: int, calls: int = 200) -> dict:
+    """One step's recurrent product ``h (B, H) → (B, 4H)``: ``torch.mm`` (MKL) against oneDNN with the
+    weight reordered once (``lstm_book.matmul.Linear``), interleaved; microseconds per product."""
+    from lstm_book import matmul
+
+    g = torch.Generator().manual_seed(seed)
+    h, w = torch.randn(shape.batch, shape.hidden, generator=g), torch.randn(4 * shape.hidden, shape.hidden, generator=g)
+    w_t = w.t()
+    with torch.no_grad():
+        ours = matmul.Linear(w, reorder=True)
+        calls_of = {"mkl": lambda: torch.mm(h, w_t), "onednn": lambda: ours(h)}
+        times = {k: [] for k in calls_of}
+        for fn in calls_of.values():
+            fn()
+        for rep in range(repeats):
+            for k in (("mkl", "onednn") if rep % 2 == 0 else ("onednn", "mkl")):
+                start = time.perf_counter()
+                for _ in range(calls):
+                    calls_of[k]()
+                times[k].append(1e6 * (time.perf_counter() - start) / calls)
+    return {"batch": shape.batch, "hidden": shape.hidden, "onednn_used": ours.fast, "calls": calls,
+            "mkl_us": statistics.median(times["mkl"]), "onednn_us": statistics.median(times["onednn"]),
+            "ratio": statistics.median(a / b for a, b in zip(times["mkl"], times["onednn"]))}
+
+
 def gru_plan(quick: bool) -> list[Shape]:
     """The GRU against ``torch.nn.GRU`` at the long-lag frontier's shapes: batch 32, hidden 64, T = 100 … 1000."""
     if quick:
@@ -146,8 +185,10 @@ def time_shape(shape: Shape, repeats: int, seed: int, family: str = "LSTM") -> d
             result[f"{kind}_{v}_iqr"] = [q[0], q[2]]
             # CPU time of this process: not inflated while other jobs hold the cores (with one
             # thread the cleanest measure on a shared machine; with more, it counts spinning too)
-            result[f"{kind}_{v}_cpu_ratio"] = statistics.median(
-                [a / b for a, b in zip(cpu[(kind, v)], cpu[(kind, "torch")])])
+            cpu_ratios = [a / b for a, b in zip(cpu[(kind, v)], cpu[(kind, "torch")])]
+            result[f"{kind}_{v}_cpu_ratio"] = statistics.median(cpu_ratios)
+            q = statistics.quantiles(cpu_ratios, n=4) if len(cpu_ratios) >= 4 else [min(cpu_ratios), 0, max(cpu_ratios)]
+            result[f"{kind}_{v}_cpu_iqr"] = [q[0], q[2]]
     return result
 
 
@@ -353,6 +394,30 @@ def markdown(report: dict) -> str:
             for kind, label in (("train", "training step"), ("forward", "forward")):
                 lines.append(f"| {r['T']} | {r['hidden']} | {label} | {r[f'{kind}_torch_ms']:.1f} "
                              f"| {cell(r, kind, 'autograd')} | {cell(r, kind, 'manual', True)} |")
+    ch = report.get("chapter")
+    if ch:
+        r, prod = ch["timing"], ch["products"]
+        lines += [
+            "",
+            f"The character model of *An LSTM reads Python* trains at T = {r['T']}, hidden {r['hidden']}, batch "
+            f"{r['batch']}, input {r['input_size']}, {r['layers']} layers. At that shape, same protocol "
+            f"({r['repeats']} repeats; the median ratio, and in brackets the middle half of the repeats' ratios):",
+            "",
+            "| measured | `nn.LSTM` (ms) | autograd cell | hand-written BPTT, wall clock | hand-written BPTT, CPU time |",
+            "|---|---:|---:|---:|---:|",
+        ] + [f"| {label} | {r[f'{kind}_torch_ms']:.1f} | {r[f'{kind}_autograd_ratio']:.2f}× | "
+             f"**{r[f'{kind}_manual_ratio']:.2f}×** ({r[f'{kind}_manual_iqr'][0]:.2f}–{r[f'{kind}_manual_iqr'][1]:.2f}) | "
+             f"**{r[f'{kind}_manual_cpu_ratio']:.2f}×** ({r[f'{kind}_manual_cpu_iqr'][0]:.2f}–"
+             f"{r[f'{kind}_manual_cpu_iqr'][1]:.2f}) |"
+             for kind, label in (("train", "training step"), ("forward", "forward"))] + [
+            "",
+            f"One step's recurrent product at that shape, ({prod['batch']} × {prod['hidden']}) by "
+            f"({prod['hidden']} × {4 * prod['hidden']}): {prod['mkl_us']:.0f} µs in `torch.mm` (PyTorch's BLAS, "
+            f"MKL) and {prod['onednn_us']:.0f} µs in oneDNN with the weight reordered once"
+            + ("" if prod["onednn_used"] else " (this PyTorch has no oneDNN linear op: both are `torch.mm`)")
+            + f", which `lstm_book.bptt` uses (medians of {r['repeats']} interleaved repeats of {prod['calls']} products; "
+            f"the median of the repeats' ratios is {prod['ratio']:.2f}).",
+        ]
     mem = report["memory"]
     lines += [
         "",
@@ -443,6 +508,13 @@ def main(argv: list[str] | None = None) -> int:
               f"autograd {r['train_autograd_ratio']:.2f}x  manual {r['train_manual_ratio']:.2f}x   forward: torch "
               f"{r['forward_torch_ms']:7.1f} ms  autograd {r['forward_autograd_ratio']:.2f}x  manual "
               f"{r['forward_manual_ratio']:.2f}x", flush=True)
+    chapter = chapter_shape(args.quick)
+    chapter_timing = time_shape(chapter, repeats, args.seed)
+    products = time_products(chapter, repeats, args.seed)
+    print(f"chapter shape T={chapter.T} H={chapter.hidden} B={chapter.batch} I={chapter.input_size}: train manual "
+          f"{chapter_timing['train_manual_ratio']:.2f}x (IQR {chapter_timing['train_manual_iqr'][0]:.2f}-"
+          f"{chapter_timing['train_manual_iqr'][1]:.2f}), forward {chapter_timing['forward_manual_ratio']:.2f}x; "
+          f"recurrent product MKL {products['mkl_us']:.0f} us, oneDNN {products['onednn_us']:.0f} us", flush=True)
     recording = time_recording(flagship, repeats, args.seed)
     print(f"gate recording at T={recording['T']}: {recording['gates_ms']:.1f} ms vs ordinary forward "
           f"{recording['plain_ms']:.1f} ms ({recording['ratio']:.2f}x)", flush=True)
@@ -466,6 +538,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "timings": timings,
         "gru_timings": gru_timings,
+        "chapter": {"timing": chapter_timing, "products": products},
         "all_cores": all_cores,
         "recording": recording,
         "profile": profiled,

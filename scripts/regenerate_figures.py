@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Regenerate every figure, number and table of the book into docs/figures/.
 
-    python scripts/regenerate_figures.py            # the default experiments, full budget (about 4 min on 2 CPU cores)
+    python scripts/regenerate_figures.py            # the default experiments, full budget (about 20 min on 2 CPU cores)
     python scripts/regenerate_figures.py --quick    # every experiment's code path on a tiny budget (tests, previews)
     python scripts/regenerate_figures.py --only part1 flagship --out /tmp/figs
     python scripts/regenerate_figures.py --only frontier claims   # the long-lag frontier (about 20 min on 2 cores)

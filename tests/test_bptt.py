@@ -277,3 +277,33 @@ def test_float32_manual_matches_autograd_closely():
     # the two biases get equal gradients, but in separate tensors (an in-place clip of one must not change the other)
     assert torch.equal(manual.bias_ih_l0.grad, manual.bias_hh_l0.grad)
     assert manual.bias_ih_l0.grad.data_ptr() != manual.bias_hh_l0.grad.data_ptr()
+
+
+@pytest.mark.parametrize("onednn", [True, False], ids=["oneDNN", "torch.mm"])
+@pytest.mark.parametrize("kind", ["padded", "bidirectional", "packed", "proj"])
+def test_float32_products_in_onednn_or_torch_mm_give_the_float64_gradients(monkeypatch, onednn, kind):
+    """lstm_book.matmul sends float32 CPU products to oneDNN (or, switched off, to torch.mm): either way
+    outputs and every gradient agree with the float64 computation to float32 precision."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    from lstm_book import matmul
+    if onednn and not matmul.ONEDNN:
+        pytest.skip("this PyTorch has no oneDNN linear op")
+    monkeypatch.setattr(matmul, "ONEDNN", onednn)
+    torch.manual_seed(3)
+    kw = {"bidirectional": kind == "bidirectional", "proj_size": 5 if kind == "proj" else 0}
+    model = LSTM(6, 12, num_layers=2, **kw)
+    exact = LSTM(6, 12, num_layers=2, **kw).to(DT)
+    exact.load_state_dict(model.state_dict())
+    x = torch.randn(40, 5, 6)
+    results = []
+    for m, dtype in ((model, torch.float32), (exact, DT)):
+        xi = x.detach().to(dtype).requires_grad_()
+        inp = pack_padded_sequence(xi, [40, 33, 33, 9, 1]) if kind == "packed" else xi
+        out, (h_n, c_n) = m(inp)
+        out = out.data if kind == "packed" else out
+        (out.sin().sum() + h_n.square().sum() + c_n.sum()).backward()
+        results.append([out, h_n, c_n, xi.grad] + [p.grad for p in m.parameters()])
+    for a, b in zip(*results):
+        scale = b.abs().max().item() + 1
+        assert (a.double() - b).abs().max().item() <= 2e-5 * scale

@@ -5,8 +5,8 @@ module's interface is described in :mod:`lstm_book.experiments.core`. To add an 
 its module and add one line here (CONTRIBUTING.md lists the other two places: its page and the nav).
 """
 
-from . import (ablation, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, notebooks, part1,
-               part2, seq2seq)
+from . import (ablation, charlm, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, notebooks,
+               part1, part2, seq2seq)
 
 # --8<-- [start:registry]
 EXPERIMENTS = {module.NAME: module for module in (
@@ -20,6 +20,7 @@ EXPERIMENTS = {module.NAME: module for module in (
     diagrams,  # every part's explanatory diagrams (the task strip draws the gates page's example)
     length,  # Part 3: longer sequences
     frontier,  # Part 3: how far can an LSTM remember? (only when named)
+    charlm,  # Part 3: an LSTM reads Python (a character model of CPython's standard library)
     seq2seq,  # Part 3: the encoder–decoder
     notebooks,  # every part's notebook, executed: docs/notebooks/*.py → *.ipynb with outputs
     claims,  # Part 3: reproducing the article (reads the others' results)

@@ -1,7 +1,8 @@
-"""Markdown helpers for the fragments the pages include: percentages and tables."""
+"""Markdown helpers for the fragments the pages include: percentages, tables, and text coloured by a value."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 
 _ALIGN = {"l": "---", "r": "---:", "c": ":-:"}
@@ -29,3 +30,30 @@ def table(headers: Sequence[str], rows: Iterable[Sequence], align: str) -> str:
 def subscript(n: int) -> str:
     """``n`` in Unicode subscript digits, for positions in table headers: 15 → ``₁₅``."""
     return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def coloured_text(text: str, values, levels: int = 5) -> str:
+    """``text`` as HTML spans whose background shows ``values`` (one per character, in [-1, 1]).
+
+    Each value is rounded to one of ``levels`` steps per sign; a run of characters on the same step
+    is one ``<span class="p3">`` (positive, step 3) or ``<span class="n3">`` (negative); step 0 gets
+    no span. Newlines become ``<br>``, so the result is one line of HTML (a raw HTML block in
+    Markdown). The colours are in ``docs/stylesheets/extra.css`` (``.charlm-text``).
+    """
+    out, run, current = [], [], None
+    for ch, v in zip(text, values):
+        step = min(levels, int(round(abs(float(v)) * levels)))
+        cls = None if step == 0 else f"{'p' if v > 0 else 'n'}{step}"
+        if cls != current and run:
+            out.append(_span(current, "".join(run)))
+            run = []
+        current = cls
+        run.append(ch)
+    if run:
+        out.append(_span(current, "".join(run)))
+    return "".join(out).replace("\n", "<br>")
+
+
+def _span(cls: str | None, chars: str) -> str:
+    body = html.escape(chars, quote=False)
+    return body if cls is None else f'<span class="{cls}">{body}</span>'

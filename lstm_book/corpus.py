@@ -1,0 +1,126 @@
+"""The character model's corpus: CPython 3.11.7's top-level standard-library modules, verbatim.
+
+The snapshot lives in ``lstm_book/data/cpython-3.11.7/`` (167 files, 4.66 million characters,
+under the PSF licence, ``LICENSE.txt`` beside them), so every machine trains on the same text and
+nothing is downloaded. :func:`load` checks every file against ``SHA256SUMS`` and that list against
+:data:`MANIFEST_SHA256`, and refuses a snapshot that differs.
+
+* **Split by file.** A file's split is decided by the SHA-256 of its name alone (:func:`split_of`):
+  the first 64 bits read as a fraction ``u`` in [0, 1); ``u < 0.1`` is a test file, ``u < 0.2`` a
+  validation file, the rest train. So no file is ever split between sets, the rule needs no
+  random seed, and it does not depend on which other files exist.
+* **Streams.** A split's files, in sorted order, are concatenated into one text (:class:`Stream`):
+  the text a model reads, and the boundaries of each file in it.
+* **Symbols.** :data:`VOCAB` is fixed, not taken from the data: the newline, the 95 printable ASCII
+  characters, and one symbol (:data:`OTHER`) for every other character (90 non-ASCII characters in
+  the whole snapshot, in comments and strings), so ``V = 97``. One character is one symbol, so
+  positions in the text and in the encoded stream agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SNAPSHOT = Path(__file__).resolve().parent / "data" / "cpython-3.11.7"
+MANIFEST_SHA256 = "29b5a616e44954eed3256d4aacb5b5e438893d51dbf2499ee2e7fbfa68aeb4f9"  # of SHA256SUMS
+SPLITS = ("train", "validation", "test")
+TEST_FRACTION, VALIDATION_FRACTION = 0.1, 0.1
+
+VOCAB = "\n" + "".join(chr(c) for c in range(32, 127))  # newline and printable ASCII: ids 0 … 95
+OTHER = len(VOCAB)  # id 96: any other character
+VOCAB_SIZE = len(VOCAB) + 1
+OTHER_CHAR = "\N{REPLACEMENT CHARACTER}"  # how OTHER is shown when decoding
+_TABLE = np.full(128, OTHER, dtype=np.uint8)
+_TABLE[[ord(ch) for ch in VOCAB]] = np.arange(len(VOCAB), dtype=np.uint8)
+
+
+class CorpusError(Exception):
+    """The snapshot on disk is not the one the book was made from."""
+
+
+def manifest(folder: Path = SNAPSHOT) -> dict[str, str]:
+    """``SHA256SUMS`` of the snapshot as ``{file name: SHA-256}``, after checking its own hash."""
+    path = folder / "SHA256SUMS"
+    if not path.is_file():
+        raise CorpusError(f"the corpus snapshot is missing its file list {path}; restore lstm_book/data from git")
+    blob = path.read_bytes()
+    digest = hashlib.sha256(blob).hexdigest()
+    if digest != MANIFEST_SHA256:
+        raise CorpusError(f"{path} has SHA-256 {digest}, not the pinned {MANIFEST_SHA256}: the corpus snapshot "
+                          "was changed; restore it with `git checkout -- lstm_book/data`")
+    return {name: sha for sha, name in (line.split("  ", 1) for line in blob.decode().splitlines())}
+
+
+# --8<-- [start:split]
+def split_of(name: str) -> str:
+    """``"train"``, ``"validation"`` or ``"test"``: decided by the SHA-256 of the file name alone."""
+    u = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") / 2**64
+    return "test" if u < TEST_FRACTION else "validation" if u < TEST_FRACTION + VALIDATION_FRACTION else "train"
+# --8<-- [end:split]
+
+
+def load(folder: Path = SNAPSHOT) -> dict[str, str]:
+    """Every file of the snapshot, ``{name: text}`` in sorted order, each checked against ``SHA256SUMS``."""
+    texts = {}
+    for name, expected in sorted(manifest(folder).items()):
+        path = folder / name
+        if not path.is_file():
+            raise CorpusError(f"corpus file {path} is missing; restore it with `git checkout -- lstm_book/data`")
+        blob = path.read_bytes()
+        digest = hashlib.sha256(blob).hexdigest()
+        if digest != expected:
+            raise CorpusError(f"corpus file {path} has SHA-256 {digest}, not {expected} as SHA256SUMS lists: "
+                              "restore it with `git checkout -- lstm_book/data`")
+        texts[name] = blob.decode("utf-8")
+    return texts
+
+
+def encode(text: str) -> np.ndarray:
+    """``(len(text),)`` uint8 symbol ids: the newline and printable ASCII as in :data:`VOCAB`, all else :data:`OTHER`."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return np.where(codes < 128, _TABLE[np.minimum(codes, 127)], OTHER).astype(np.uint8)
+
+
+def decode(ids) -> str:
+    """The text of a sequence of symbol ids (:data:`OTHER` shown as :data:`OTHER_CHAR`)."""
+    return "".join(VOCAB[i] if i < OTHER else OTHER_CHAR for i in np.asarray(ids).tolist())
+
+
+@dataclass(frozen=True)
+class Stream:
+    """The files of one split read one after another: what a model reads, and where each file is in it."""
+
+    text: str
+    ids: np.ndarray  # (len(text),) uint8
+    files: tuple[tuple[str, int, int], ...]  # (name, start, end): the file is text[start:end]
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def head(self, n: int | None) -> Stream:
+        """The first ``n`` characters (all of them if ``n`` is None), with the files they reach."""
+        if n is None or n >= len(self):
+            return self
+        files = tuple((name, s, min(e, n)) for name, s, e in self.files if s < n)
+        return Stream(self.text[:n], self.ids[:n], files)
+
+
+def stream(texts: dict[str, str], names) -> Stream:
+    """The files ``names`` (in sorted order) of ``texts``, concatenated."""
+    parts, files, start = [], [], 0
+    for name in sorted(names):
+        parts.append(texts[name])
+        files.append((name, start, start + len(texts[name])))
+        start += len(texts[name])
+    text = "".join(parts)
+    return Stream(text, encode(text), tuple(files))
+
+
+def splits(texts: dict[str, str] | None = None) -> dict[str, Stream]:
+    """The train, validation and test streams of the snapshot (loaded and checked if ``texts`` is None)."""
+    texts = load() if texts is None else texts
+    return {s: stream(texts, [n for n in texts if split_of(n) == s]) for s in SPLITS}
