@@ -27,10 +27,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from .lm import LOG2E
-from .training import History, load_checkpoint, save_checkpoint
+from .training import History, load_checkpoint, progress_bar, save_checkpoint
 
 
 @dataclass(frozen=True)
@@ -126,8 +125,8 @@ def fit(model: nn.Module, train_ids: np.ndarray, evaluate_fn: Callable[[nn.Modul
         if saved["complete"]:
             model.eval()
             return History.from_dict(history)
-    bar = tqdm(total=config.steps, initial=step, desc=desc, unit="step", disable=not progress, leave=False,
-               dynamic_ncols=True, mininterval=0.5, position=position)
+    bar = progress_bar(progress, total=config.steps, initial=step, desc=desc, unit="step", leave=False,
+                       dynamic_ncols=True, mininterval=0.5, position=position)
     try:
         while step < config.steps:
             model.train()
