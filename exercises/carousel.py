@@ -1,6 +1,6 @@
-"""Exercise: measure the constant error carousel of Eq. (11) in a network's recorded gates.
+"""Exercise: measure the constant error carousel of Eq. (12) in a network's recorded gates.
 
-Eq. (11) says that, when the indirect routes through the gates are negligible, the gradient that
+Eq. (12) says that, when the indirect routes through the gates are negligible, the gradient that
 reaches the cell state c_k from the last cell state c_{T−1} is, unit by unit, the product of the forget
 gates in between:
 
@@ -14,7 +14,7 @@ sequence's own (e.g. where its first informative symbol was). Then run, from the
     pytest exercises/test_carousel.py
 
 The tests check it on gates whose products are known, and against the true gradient, computed by
-autograd, of an LSTM whose gates are saturated (the case in which Eq. 11 holds).
+autograd, of an LSTM whose gates are saturated (the case in which Eq. 12 holds).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from torch import Tensor
 
 
 def carousel_factors(f: Tensor, k: Tensor) -> Tensor:
-    """Eq. (11) for every sequence and unit: ``∏_{t = k_b + 1}^{T − 1} f[t, b, j]``.
+    """Eq. (12) for every sequence and unit: ``∏_{t = k_b + 1}^{T − 1} f[t, b, j]``.
 
     Args:
         f: ``(T, B, H)`` — the forget gates of one layer (``gates["f"][layer]``).

@@ -1,4 +1,4 @@
-"""Exercise: code the gate deltas of Eq. (13), the heart of backpropagation through an LSTM.
+"""Exercise: code the gate deltas of Eq. (14), the heart of backpropagation through an LSTM.
 
 Part 1 derives, for one step t of an LSTM layer, the gradient of the loss with respect to the four
 stacked pre-activations a_t = [a_i; a_f; a_g; a_o] (PyTorch's gate order), given the total
@@ -24,11 +24,11 @@ from torch import Tensor
 
 def gate_deltas(delta_h_t: Tensor, delta_c_t: Tensor, c_prev: Tensor, c_t: Tensor,
                 gates: tuple[Tensor, Tensor, Tensor, Tensor]) -> Tensor:
-    """Eq. (13): ``δa_t = [δa_i; δa_f; δa_g; δa_o]``, shape ``(B, 4H)``.
+    """Eq. (14): ``δa_t = [δa_i; δa_f; δa_g; δa_o]``, shape ``(B, 4H)``.
 
     Args:
         delta_h_t: ``(B, H)`` — ``δh_t``, the total gradient of the loss with respect to ``h_t``.
-        delta_c_t: ``(B, H)`` — ``δc_t`` of Eq. (12), total: the part that comes back from step
+        delta_c_t: ``(B, H)`` — ``δc_t`` of Eq. (13), total: the part that comes back from step
             ``t + 1`` (``δc_{t+1} ⊙ f_{t+1}``) included.
         c_prev: ``(B, H)`` — ``c_{t−1}``.
         c_t: ``(B, H)`` — ``c_t``.

@@ -1,4 +1,4 @@
-"""The Eq. (11) probe of exercises/carousel.py: ``pytest exercises/test_carousel.py``."""
+"""The Eq. (12) probe of exercises/carousel.py: ``pytest exercises/test_carousel.py``."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_each_sequence_uses_its_own_gates(exercise):
 
 def test_it_is_the_true_gradient_along_the_cell_when_the_gates_are_saturated(exercise):
     """Remember mode (forget gates near 1, input and output gates shut): every indirect route is cut and
-    the diagonal of ∂c_{T−1}/∂c_k, from autograd through the recorded cell states, is Eq. (11)."""
+    the diagonal of ∂c_{T−1}/∂c_k, from autograd through the recorded cell states, is Eq. (12)."""
     torch.manual_seed(0)
     T, B, I, H = 40, 4, 3, 6
     lstm = LSTM(I, H, dtype=f64)

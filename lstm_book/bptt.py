@@ -6,18 +6,18 @@ computation (up to rounding: one ``sigmoid`` serves all four gates, with ``tanh(
 but keeps only what the backward pass needs, or nothing when no gradient is wanted, and writes the
 backward pass out by hand, with the equations of Part 1 (``docs/part1-math/gradient-flow.md``):
 
-* Eq. (12)  ``δc_t = δh_t ⊙ o_t ⊙ (1 − tanh²(c_t)) + δc_{t+1} ⊙ f_{t+1}``
-* Eq. (13)  the four gate pre-activation deltas ``δa_t = [δa_i; δa_f; δa_g; δa_o]``
-* Eq. (14)  ``δh_{t−1} = W_hh^T δa_t + ∂ℓ_{t−1}/∂h_{t−1}``,  ``δx_t = W_ih^T δa_t``
-* Eq. (15)  ``∂L/∂W_ih = Σ_t δa_t x_t^T``, ``∂L/∂W_hh = Σ_t δa_t h_{t−1}^T``, ``∂L/∂b = Σ_t δa_t``
+* Eq. (13)  ``δc_t = δh_t ⊙ o_t ⊙ (1 − tanh²(c_t)) + δc_{t+1} ⊙ f_{t+1}``
+* Eq. (14)  the four gate pre-activation deltas ``δa_t = [δa_i; δa_f; δa_g; δa_o]``
+* Eq. (15)  ``δh_{t−1} = W_hh^T δa_t + ∂ℓ_{t−1}/∂h_{t−1}``,  ``δx_t = W_ih^T δa_t``
+* Eq. (16)  ``∂L/∂W_ih = Σ_t δa_t x_t^T``, ``∂L/∂W_hh = Σ_t δa_t h_{t−1}^T``, ``∂L/∂b = Σ_t δa_t``
 
-Only the recurrence (Eqs. 12–14 for ``δh``, ``δc``) has to walk time step by step. Everything
+Only the recurrence (Eqs. 13–15 for ``δh``, ``δc``) has to walk time step by step. Everything
 that does not depend on the next step's delta — the gate derivatives, ``δx`` and all weight
-gradients — is computed for all steps at once, so Eq. (15) is one matrix product per weight.
+gradients — is computed for all steps at once, so Eq. (16) is one matrix product per weight.
 
 Two extensions use the same loop. With a projection (LSTMP, ``proj_size > 0``), Eq. (21)
 ``h_t = W_hr m_t`` with ``m_t = o_t ⊙ tanh(c_t)`` replaces Eq. (9)'s output; its backward is
-``δm_t = W_hr^T δh_t`` (which takes δh_t's place in Eqs. 12–13) and ``∂L/∂W_hr = Σ_t δh_t m_t^T``.
+``δm_t = W_hr^T δh_t`` (which takes δh_t's place in Eqs. 13–14) and ``∂L/∂W_hr = Σ_t δh_t m_t^T``.
 With ``batch_sizes`` (a :class:`~torch.nn.utils.rnn.PackedSequence`'s), ``x`` holds the packed rows
 and step ``t`` works on the first ``batch_sizes[t]`` rows of the batch (see :mod:`lstm_book.packing`).
 
@@ -151,7 +151,7 @@ def _forward_scan(
             a[k].sigmoid_()  # Eqs. (4), (5), (8): f_t, i_t, o_t; and s_t = σ(2a_g), so g_t = 2 s_t − 1 (Eq. 6)
             torch.mul(f[k], c_prev[t], out=cs[t])  # Eq. (7): c_t = f_t ⊙ c_{t-1} ...
             cs[t].addcmul_(i[k], s[k], value=2).sub_(i[k])  # ... + i_t ⊙ g_t = 2 i_t ⊙ s_t − i_t
-            # tanh(c_t) = 2σ(2c_t) − 1 (cheaper than a tanh), for Eqs. (9), (12) and (13)
+            # tanh(c_t) = 2σ(2c_t) − 1 (cheaper than a tanh), for Eqs. (9), (13) and (14)
             torch.mul(cs[t], 2, out=tcs[t]).sigmoid_().mul_(2).sub_(1)
             if weight_hr is None:
                 torch.mul(o[k], tcs[t], out=hs[t])  # Eq. (9): h_t = o_t ⊙ tanh(c_t)
@@ -171,10 +171,10 @@ def _forward_scan(
 
 # --8<-- [start:gate_factors]
 def _gate_factors(gates: Tensor, c_prev: Tensor, tanh_c: Tensor, K: Tensor, K_c: Tensor) -> None:
-    """Everything in Eqs. (12)–(13) that does not depend on ``δh_t`` or ``δc_t``, for many steps at once.
+    """Everything in Eqs. (13)–(14) that does not depend on ``δh_t`` or ``δc_t``, for many steps at once.
 
-    Fills ``K (…, 4H)`` with ``δa_t = [δc_t, δc_t, δc_t, δh_t] ⊙ K_t`` (blockwise, Eq. 13) and
-    ``K_c (…, H)`` with ``δc_t = δh_t ⊙ K_c,t + δc_{t+1} ⊙ f_{t+1}`` (Eq. 12), from the rows of
+    Fills ``K (…, 4H)`` with ``δa_t = [δc_t, δc_t, δc_t, δh_t] ⊙ K_t`` (blockwise, Eq. 14) and
+    ``K_c (…, H)`` with ``δc_t = δh_t ⊙ K_c,t + δc_{t+1} ⊙ f_{t+1}`` (Eq. 13), from the rows of
     ``gates``, ``c_{t-1}`` and ``tanh(c_t)`` of the same steps. With a projection, ``δm_t = W_hr^T
     δh_t`` stands for ``δh_t`` (Eq. 21).
     """
@@ -188,7 +188,7 @@ def _gate_factors(gates: Tensor, c_prev: Tensor, tanh_c: Tensor, K: Tensor, K_c:
     torch.addcmul(i, K_g, g, value=-1, out=K_g)  # δa_g = δc_t ⊙ i_t ⊙ (1 − g_t²)
     torch.mul(f, c_prev, out=K_f).addcmul_(K_f, f, value=-1)  # δa_f = δc_t ⊙ c_{t-1} ⊙ f_t(1 − f_t)
     torch.mul(o, tanh_c, out=K_o)  # o_t ⊙ tanh(c_t), for δa_o and K_c
-    torch.addcmul(o, K_o, tanh_c, value=-1, out=K_c)  # Eq. (12), first term: o_t ⊙ (1 − tanh²(c_t))
+    torch.addcmul(o, K_o, tanh_c, value=-1, out=K_c)  # Eq. (13), first term: o_t ⊙ (1 − tanh²(c_t))
     K_o.addcmul_(K_o, o, value=-1)  # δa_o = δh_t ⊙ tanh(c_t) ⊙ o_t(1 − o_t)
 # --8<-- [end:gate_factors]
 
@@ -246,7 +246,7 @@ class LSTMLayerFunction(torch.autograd.Function):
         K = _workspace("K", (N, 4 * H), gates)  # becomes δa, step by step, in place
         K_c = _workspace("K_c", (N, H), gates)
         # δh_t of every step, completed as the walk goes: the gradient arriving at the output, plus
-        # d_h_n at each sequence's last step; W_hh^T δa_{t+1} is added when step t+1 is done (Eq. 14).
+        # d_h_n at each sequence's last step; W_hh^T δa_{t+1} is added when step t+1 is done (Eq. 15).
         d_h = _workspace("d_h", (N, P), gates).copy_(d_output.reshape(N, P))
         if packed:
             d_h.index_add_(0, last_rows(sizes, x.device), d_h_n)
@@ -255,7 +255,7 @@ class LSTMLayerFunction(torch.autograd.Function):
         # δc_{t+1} ⊙ f_{t+1}, carried in (B, H); a sequence's last step starts from its row of d_c_n
         d_c_carry = d_c_n.clone(memory_format=torch.contiguous_format)
         f = gates[:, H : 2 * H].split(sizes)
-        recurrent = matmul.Linear(weight_hh.t(), reorder=True)  # δa_t ↦ W_hh^T δa_t, every step (Eq. 14)
+        recurrent = matmul.Linear(weight_hh.t(), reorder=True)  # δa_t ↦ W_hh^T δa_t, every step (Eq. 15)
         d_hs, k_c, d_a = d_h.split(sizes), K_c.split(sizes), K.split(sizes)  # per-step views, made once
         d_h_prev = _previous(d_hs, None, reverse)  # where W_hh^T δa_t goes: δh of the step read before
         carry = [_leading(d_c_carry, n) for n in sizes]
@@ -272,17 +272,17 @@ class LSTMLayerFunction(torch.autograd.Function):
                 lo, hi = rows[min(block)], rows[max(block) + 1]
                 _gate_factors(gates[lo:hi], c_prev[lo:hi], tanh_c[lo:hi], K[lo:hi], K_c[lo:hi])
             d_m = d_hs[t] if weight_hr is None else torch.mm(d_hs[t], weight_hr)  # Eq. (21): δm_t = W_hr^T δh_t
-            d_c = torch.addcmul(carry[t], d_m, k_c[t])  # Eq. (12)
-            d_a_cell[t].mul_(d_c.unsqueeze(1))  # Eq. (13): δa_i, δa_f, δa_g
-            d_a_out[t].mul_(d_m)  # Eq. (13): δa_o
-            torch.mul(d_c, f[t], out=carry[t])  # the δc_t ⊙ f_t term of Eq. (12) at step t-1
+            d_c = torch.addcmul(carry[t], d_m, k_c[t])  # Eq. (13)
+            d_a_cell[t].mul_(d_c.unsqueeze(1))  # Eq. (14): δa_i, δa_f, δa_g
+            d_a_out[t].mul_(d_m)  # Eq. (14): δa_o
+            torch.mul(d_c, f[t], out=carry[t])  # the δc_t ⊙ f_t term of Eq. (13) at step t-1
             if d_h_prev[t] is not None:
-                d_h_prev[t].add_(recurrent(d_a[t]))  # Eq. (14): δh_{t-1} += W_hh^T δa_t
+                d_h_prev[t].add_(recurrent(d_a[t]))  # Eq. (15): δh_{t-1} += W_hh^T δa_t
         first = T - 1 if reverse else 0  # the step that read h_0
         # What is left at the first step is the gradient w.r.t. the initial state (end of Part 1).
         d_h_0 = recurrent(d_a[first]) if ctx.needs_input_grad[1] else None
         d_c_0 = d_c_carry if ctx.needs_input_grad[2] else None
-        # Eqs. (14)-(15) for all steps at once: one matrix product each, the batch summed as well.
+        # Eqs. (15)-(16) for all steps at once: one matrix product each, the batch summed as well.
         d_x = matmul.Linear(weight_ih.t())(K).view(x.shape) if ctx.needs_input_grad[0] else None
         inputs = {}  # what each weight multiplies, row by row like K: x_t for W_ih, h_{t-1} for W_hh
         if ctx.needs_input_grad[3]:

@@ -113,7 +113,7 @@ def set_forget_bias(bias_ih: Tensor, bias_hh: Tensor, value: float) -> None:
 
 
 def set_chrono_bias(bias_ih: Tensor, bias_hh: Tensor, t_max: int, generator: torch.Generator | None = None) -> None:
-    """Chrono initialisation, Eq. (16) (Tallec & Ollivier, 2018): b_f ~ log U(1, t_max − 1), b_i = −b_f.
+    """Chrono initialisation, Eq. (10) (Tallec & Ollivier, 2018): b_f ~ log U(1, t_max − 1), b_i = −b_f.
 
     A unit with forget bias b_f keeps a fraction σ(b_f) per step, a memory of about ``1 + e^{b_f}``
     steps, so drawing ``e^{b_f}`` uniformly in ``[1, t_max − 1]`` spreads the units' time scales over

@@ -424,11 +424,11 @@ class LSTM(_Recurrent):
             ``bias_hh``'s is zero), so ``f_t`` starts near ``σ(forget_bias)``. ``None`` (default)
             keeps PyTorch's initialisation, in which the effective bias is the sum of two
             ``U(-1/√H, 1/√H)`` draws, i.e. close to 0 and ``f_t ≈ 0.5``.
-        init: ``"default"`` or ``"chrono"`` (Eq. 16, needs ``t_max``; exclusive with ``forget_bias``).
+        init: ``"default"`` or ``"chrono"`` (Eq. 10, needs ``t_max``; exclusive with ``forget_bias``).
         t_max: the longest dependency the chrono initialisation should cover, in steps.
         backward: how gradients are computed. ``"manual"`` (default) runs each layer and direction
             through :class:`lstm_book.bptt.LSTMLayerFunction`: the forward loop keeps only what
-            BPTT needs and the backward pass is written out by hand (Eqs. 12–15 of Part 1, and 21);
+            BPTT needs and the backward pass is written out by hand (Eqs. 13–16 of Part 1, and 21);
             without autograd bookkeeping it is also the faster forward. ``"autograd"`` runs the
             readable cell, :func:`lstm_book.cell.lstm_step`, once per step and lets autograd
             differentiate it (needed for second derivatives). Both give the same numbers up to

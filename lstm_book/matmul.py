@@ -15,7 +15,7 @@ float32 and differ only in rounding.
 
 * :class:`Linear` — ``x W^T (+ b)`` for many ``x`` with one weight (the weight reordered once when
   it serves every step of a sequence);
-* :func:`weight_grads` — ``δ^T x``, the sum over all steps that gives a weight's gradient (Eq. 15),
+* :func:`weight_grads` — ``δ^T x``, the sum over all steps that gives a weight's gradient (Eq. 16),
   for several inputs in one product.
 """
 
@@ -63,7 +63,7 @@ class Linear:
 
 def weight_grads(delta: Tensor, *xs: Tensor) -> list[Tensor]:
     """``δ^T x`` for ``δ (n, out)`` and each ``x (n, in_k)`` of ``xs``: ``Σ_rows δ_r x_r^T``, a list of
-    contiguous ``(out, in_k)`` (Eq. 15). In oneDNN the inputs go side by side into one product, so
+    contiguous ``(out, in_k)`` (Eq. 16). In oneDNN the inputs go side by side into one product, so
     ``δ`` (the largest operand) is read once for all of them."""
     if _onednn(delta):  # (x^T δ)^T, with δ^T as oneDNN's weight
         xt = torch.cat([x.t() for x in xs])  # (Σ in_k, n), contiguous

@@ -79,7 +79,7 @@ def train_chunk(model: nn.Module, optimizer: torch.optim.Optimizer, x: Tensor, y
     logits, state = model(x, state)  # (bptt, B, V): the state carries the text read so far
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()  # Eqs. (12)-(15) over this chunk; δh, δc from beyond it are zero
+    loss.backward()  # Eqs. (13)-(16) over this chunk; δh, δc from beyond it are zero
     if clip is not None:
         nn.utils.clip_grad_norm_(model.parameters(), clip)
     optimizer.step()

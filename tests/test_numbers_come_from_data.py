@@ -62,7 +62,7 @@ def test_the_scan_catches_hand_typed_measurements_and_spares_math_code_and_inclu
     page = tmp_path / "page.md"
     page.write_text("The LSTM reached 98.8% in 3 of 3 seeds, 1.3× slower, after 7 minutes.\n"
                     "It solved two of three runs.\n"
-                    "$$0.5^{20} = 9.5 \\times 10^{-7}$$ and `run(0.25)` and Eq. (12)–(15), Hochreiter (1997).\n"
+                    "$$0.5^{20} = 9.5 \\times 10^{-7}$$ and `run(0.25)` and Eq. (13)–(16), Hochreiter (1997).\n"
                     "```python\nx = 0.731  # 100%\n```\n--8<-- \"docs/figures/claims.md\"\n", encoding="utf-8")
     found = hand_typed(page)
     assert any("98.8%" in f for f in found) and any("3 of 3" in f for f in found)

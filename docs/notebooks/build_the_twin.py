@@ -22,7 +22,7 @@
 # 1. `lstm_book.LSTMCell` against `torch.nn.LSTMCell`: weights, outputs, gradients.
 # 2. `lstm_book.LSTM` against `torch.nn.LSTM`, two layers, both directions: keys, shapes, values, gradients.
 # 3. The `state_dict` round trip, and `torch.save` / `torch.load`.
-# 4. The hand-written backward pass (Eqs. 12–15) against autograd, and a finite-difference check.
+# 4. The hand-written backward pass (Eqs. 13–16) against autograd, and a finite-difference check.
 # 5. A `PackedSequence` of three sequences of different lengths.
 # 6. The gates, recorded.
 #
@@ -181,7 +181,7 @@ with torch.no_grad():
 # ## 4. The hand-written backward pass
 #
 # By default `LSTM` runs each layer through `lstm_book.bptt.LSTMLayerFunction`, whose backward pass
-# is Eqs. (12)–(15) written by hand; `backward="autograd"` runs the readable cell and lets autograd
+# is Eqs. (13)–(16) written by hand; `backward="autograd"` runs the readable cell and lets autograd
 # differentiate it. The two must agree, and `torch.autograd.gradcheck` compares the hand-written
 # gradients with finite differences.
 

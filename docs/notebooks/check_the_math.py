@@ -23,10 +23,10 @@
 # Everything runs in float64 on small random cells, so "equal" means a difference near $10^{-16}$.
 #
 # 1. The vanilla RNN: one step, Eq. (2), and the product of Jacobians, Eq. (3).
-# 2. The LSTM's one-step Jacobian $\partial c_t / \partial c_{t-1}$, Eq. (10).
-# 3. The product of forget gates, Eq. (11), against the true long-range Jacobian.
-# 4. Backpropagation through time by hand, Eqs. (12)–(15), against autograd.
-# 5. The two views agree: Eq. (10) inside the BPTT recursion.
+# 2. The LSTM's one-step Jacobian $\partial c_t / \partial c_{t-1}$, Eq. (11).
+# 3. The product of forget gates, Eq. (12), against the true long-range Jacobian.
+# 4. Backpropagation through time by hand, Eqs. (13)–(16), against autograd.
+# 5. The two views agree: Eq. (11) inside the BPTT recursion.
 
 # %%
 # In Colab, or wherever the book's package is missing: install it from GitHub.
@@ -153,12 +153,12 @@ for label, v in norms.items():
 plots.jacobian_products(np.arange(1, b.steps + 1), norms, powers)
 
 # %% [markdown]
-# ## 2. The one-step Jacobian of the cell state: Eq. (10)
+# ## 2. The one-step Jacobian of the cell state: Eq. (11)
 #
 # $c_{t-1}$ reaches $c_t$ directly, through $f_t \odot c_{t-1}$, and indirectly, through
 # $h_{t-1} = o_{t-1} \odot \tanh(c_{t-1})$ and the gates that read $h_{t-1}$. The output gate
 # $o_{t-1}$ was computed from $x_{t-1}$ and $h_{t-2}$, so it is held fixed. With
-# $D_{t-1} = \operatorname{diag}\bigl(o_{t-1} \odot (1 - \tanh^2 c_{t-1})\bigr)$, Eq. (10) says
+# $D_{t-1} = \operatorname{diag}\bigl(o_{t-1} \odot (1 - \tanh^2 c_{t-1})\bigr)$, Eq. (11) says
 #
 # $$\begin{aligned}
 # \frac{\partial c_t}{\partial c_{t-1}} = \operatorname{diag}(f_t)
@@ -204,7 +204,7 @@ D = torch.diag(o * (1 - torch.tanh(c) ** 2))
 J_eq10 = torch.diag(f) + (torch.diag(c * f * (1 - f)) @ W_hf
                           + torch.diag(g * i * (1 - i)) @ W_hi
                           + torch.diag(i * (1 - g**2)) @ W_hg) @ D
-print(f"Eq. (10) vs autograd:            max |difference| = "
+print(f"Eq. (11) vs autograd:            max |difference| = "
       f"{max_diff(J_autograd, J_eq10):.1e}")
 print(f"the direct term diag(f_t) alone: max |difference| = "
       f"{max_diff(J_autograd, torch.diag(f)):.1e}")
@@ -213,19 +213,19 @@ print(f"the direct term diag(f_t) alone: max |difference| = "
 # The first line is rounding. The second is the indirect route: with a default-initialised cell,
 # whose gates sit near 0.5 and are far from saturated, it is not small.
 #
-# ## 3. The product of forget gates: Eq. (11)
+# ## 3. The product of forget gates: Eq. (12)
 #
-# Keeping only the direct terms of Eq. (10) over $n$ steps gives Eq. (11):
+# Keeping only the direct terms of Eq. (11) over $n$ steps gives Eq. (12):
 #
 # $$\frac{\partial c_{k+n}}{\partial c_k} \approx
 # \operatorname{diag}\bigl(f_{k+1} \odot \cdots \odot f_{k+n}\bigr).$$
 #
 # The page says when this holds: in *remember mode*, with forget gates saturated near 1 and input
-# gates near 0, the indirect terms of Eq. (10) vanish. Three cells test it: one with PyTorch's
+# gates near 0, the indirect terms of Eq. (11) vanish. Three cells test it: one with PyTorch's
 # initialisation (gates near 0.5); one in remember mode (effective biases $b_f = 6$, $b_i = -6$);
 # and one in remember mode whose output gate is shut as well ($b_o = -6$). For each, autograd
 # differentiates the whole unrolled computation to get the true Jacobian $J$ over $n$ steps, and
-# the last column is the relative error of Eq. (11), $\lVert J - \operatorname{diag}(\prod f)\rVert_2 / \lVert J \rVert_2$.
+# the last column is the relative error of Eq. (12), $\lVert J - \operatorname{diag}(\prod f)\rVert_2 / \lVert J \rVert_2$.
 
 # %%
 def long_range_jacobian(cell, n, seed=0):
@@ -267,7 +267,7 @@ cells = {"default init": lstm_cell(2),
          "remember mode": lstm_cell(2, f=6.0, i=-6.0),
          "... and o shut": lstm_cell(2, f=6.0, i=-6.0, o=-6.0)}
 print(f"{'cell':<15} {'n':>3} {'mean ∏f':>9} {'‖J‖₂':>9} "
-      f"{'error of Eq. (11)':>18}")
+      f"{'error of Eq. (12)':>18}")
 for name, cell in cells.items():
     for n in (1, 10, 50):
         J, prod_f = long_range_jacobian(cell, n)
@@ -284,9 +284,9 @@ for name, cell in cells.items():
 # left is condition 2's route through the *output* gates of later steps: $o_{k+1}$ reads
 # $h_k$, which depends on $c_k$, and remember mode does not saturate the output gate. Shut it too
 # and every indirect route, which must leave the cell through $h_k = o_k \odot \tanh(c_k)$, is
-# cut: Eq. (11) becomes nearly exact.
+# cut: Eq. (12) becomes nearly exact.
 #
-# ## 4. Backpropagation through time by hand: Eqs. (12)–(15)
+# ## 4. Backpropagation through time by hand: Eqs. (13)–(16)
 #
 # The loss below reads every hidden state and the final cell state with random weights,
 # $L = \sum_t \langle w_t, h_t \rangle + \langle u, c_T \rangle$, so $\partial \ell_t / \partial h_t = w_t$.
@@ -294,23 +294,23 @@ for name, cell in cells.items():
 # forward pass (the cell's own code) and every gradient is compared.
 #
 # $$\delta c_t = \delta h_t \odot o_t \odot \bigl(1 - \tanh^2(c_t)\bigr)
-# + \delta c_{t+1} \odot f_{t+1} \tag{12}$$
+# + \delta c_{t+1} \odot f_{t+1} \tag{13}$$
 #
 # $$\begin{aligned}
 # \delta a_{o} &= \delta h_t \odot \tanh(c_t) \odot o_t \odot (1 - o_t), \\
 # \delta a_{f} &= \delta c_t \odot c_{t-1} \odot f_t \odot (1 - f_t), \\
 # \delta a_{i} &= \delta c_t \odot g_t \odot i_t \odot (1 - i_t), \\
 # \delta a_{g} &= \delta c_t \odot i_t \odot (1 - g_t^2),
-# \end{aligned} \tag{13}$$
+# \end{aligned} \tag{14}$$
 #
 # $$\delta h_{t-1} = W_{hh}^{\top} \delta a_t + \frac{\partial \ell_{t-1}}{\partial h_{t-1}},
-# \qquad \delta x_t = W_{ih}^{\top} \delta a_t \tag{14}$$
+# \qquad \delta x_t = W_{ih}^{\top} \delta a_t \tag{15}$$
 #
 # $$\begin{aligned}
 # \frac{\partial L}{\partial W_{ih}} &= \sum_t \delta a_t\, x_t^{\top}, \\
 # \frac{\partial L}{\partial W_{hh}} &= \sum_t \delta a_t\, h_{t-1}^{\top}, \\
 # \frac{\partial L}{\partial b} &= \sum_t \delta a_t
-# \end{aligned} \tag{15}$$
+# \end{aligned} \tag{16}$$
 
 # %%
 torch.manual_seed(3)
@@ -345,16 +345,16 @@ with torch.no_grad():
     for t in reversed(range(T)):
         i, f, g, o = gates[t]
         c_prev, c_t = cs[t], cs[t + 1]
-        d_h = w[t] + d_h_carry  # ∂ℓ_t/∂h_t plus Eq. (14) of step t+1
-        d_c = d_h * o * (1 - torch.tanh(c_t) ** 2) + d_c_carry  # Eq. (12)
-        d_a = torch.cat([d_c * g * i * (1 - i),  # Eq. (13): δa_i
+        d_h = w[t] + d_h_carry  # ∂ℓ_t/∂h_t plus Eq. (15) of step t+1
+        d_c = d_h * o * (1 - torch.tanh(c_t) ** 2) + d_c_carry  # Eq. (13)
+        d_a = torch.cat([d_c * g * i * (1 - i),  # Eq. (14): δa_i
                          d_c * c_prev * f * (1 - f),  # δa_f
                          d_c * i * (1 - g**2),  # δa_g
                          d_h * torch.tanh(c_t) * o * (1 - o)], dim=1)  # δa_o
-        d_h_carry = d_a @ W_hh  # Eq. (14): δh_{t-1}, less its own loss term
-        d_x[t] = d_a @ W_ih  # Eq. (14): δx_t
-        d_c_carry = d_c * f  # the δc_t ⊙ f_t term of Eq. (12) at step t-1
-        d_W_ih += d_a.T @ x[t]  # Eq. (15)
+        d_h_carry = d_a @ W_hh  # Eq. (15): δh_{t-1}, less its own loss term
+        d_x[t] = d_a @ W_ih  # Eq. (15): δx_t
+        d_c_carry = d_c * f  # the δc_t ⊙ f_t term of Eq. (13) at step t-1
+        d_W_ih += d_a.T @ x[t]  # Eq. (16)
         d_W_hh += d_a.T @ hs[t]  # hs[t] is h_{t-1}
         d_b += d_a.sum(0)
         d_a_all[t], d_c_all[t] = d_a, d_c
@@ -367,15 +367,15 @@ grads = torch.autograd.grad(loss, wanted)
 auto = dict(zip(["W_ih", "W_hh", "b_ih", "b_hh", "x", "h_0", "c_0"], grads[:7]))
 auto_d_a, auto_d_c = torch.stack(grads[7 : 7 + T]), torch.stack(grads[7 + T :])
 checks = {
-    "δc_t for every t (Eq. 12)": (torch.stack(d_c_all), auto_d_c),
-    "δa_t for every t (Eq. 13)": (torch.stack(d_a_all), auto_d_a),
-    "δx_t (Eq. 14)": (d_x, auto["x"]),
-    "δh_0 (Eq. 14 at the first step)": (d_h0, auto["h_0"]),
-    "δc_0 (Eq. 12 at the first step)": (d_c0, auto["c_0"]),
-    "∂L/∂W_ih (Eq. 15)": (d_W_ih, auto["W_ih"]),
-    "∂L/∂W_hh (Eq. 15)": (d_W_hh, auto["W_hh"]),
-    "∂L/∂b_ih (Eq. 15)": (d_b, auto["b_ih"]),
-    "∂L/∂b_hh (Eq. 15)": (d_b, auto["b_hh"]),
+    "δc_t for every t (Eq. 13)": (torch.stack(d_c_all), auto_d_c),
+    "δa_t for every t (Eq. 14)": (torch.stack(d_a_all), auto_d_a),
+    "δx_t (Eq. 15)": (d_x, auto["x"]),
+    "δh_0 (Eq. 15 at the first step)": (d_h0, auto["h_0"]),
+    "δc_0 (Eq. 13 at the first step)": (d_c0, auto["c_0"]),
+    "∂L/∂W_ih (Eq. 16)": (d_W_ih, auto["W_ih"]),
+    "∂L/∂W_hh (Eq. 16)": (d_W_hh, auto["W_hh"]),
+    "∂L/∂b_ih (Eq. 16)": (d_b, auto["b_ih"]),
+    "∂L/∂b_hh (Eq. 16)": (d_b, auto["b_hh"]),
 }
 for name, (by_hand, by_autograd) in checks.items():
     print(f"{name:<32} max |difference| = "
@@ -389,15 +389,15 @@ for name, (by_hand, by_autograd) in checks.items():
 #
 # ## 5. The two views agree
 #
-# The last section of the page connects Eq. (10) with the BPTT recursion: substituting
-# Eqs. (13)–(14) into Eq. (12) gives
+# The last section of the page connects Eq. (11) with the BPTT recursion: substituting
+# Eqs. (14)–(15) into Eq. (13) gives
 #
 # $$\begin{aligned}
 # \delta c_{t-1} = {} & \Bigl(\frac{\partial c_t}{\partial c_{t-1}}\Bigr)^{\!\top} \delta c_t \\
 # &+ D_{t-1} \Bigl( W_{ho}^{\top}\, \delta a_{o,t} + \frac{\partial \ell_{t-1}}{\partial h_{t-1}} \Bigr).
 # \end{aligned}$$
 #
-# The check below builds Eq. (10) from the gates of step $t$ of the run above (for the first
+# The check below builds Eq. (11) from the gates of step $t$ of the run above (for the first
 # sequence of the batch) and compares the right-hand side with the $\delta c_{t-1}$ of the loop.
 
 # %%
@@ -412,14 +412,14 @@ with torch.no_grad():
                            + torch.diag(i * (1 - g**2)) @ W_hg) @ D
     d_a_o = d_a_all[t][row, 3 * H :]
     rhs = J10.T @ d_c_all[t][row] + D @ (W_ho.T @ d_a_o + w[t - 1, row])
-print("δc_(t-1): the loop vs Eq. (10) plus the output-gate route")
+print("δc_(t-1): the loop vs Eq. (11) plus the output-gate route")
 print(f"max |difference| = {max_diff(d_c_all[t - 1][row], rhs):.1e}")
 
 # %% [markdown]
 # ## Things to try
 #
 # * Section 3: lower the remember-mode biases to $b_f = 2$, $b_i = -2$. How fast does the relative
-#   error of Eq. (11) grow with $n$?
+#   error of Eq. (12) grow with $n$?
 # * Section 1: scale `W_hh` by 3 (`rnn.weight_hh.data *= 3`) and rerun: does the product grow, and
 #   how far below $\sigma_{\max}^k$ does it stay?
-# * Section 4: drop the `+ d_c_carry` from Eq. (12) and see which gradients stop matching.
+# * Section 4: drop the `+ d_c_carry` from Eq. (13) and see which gradients stop matching.

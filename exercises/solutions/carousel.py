@@ -1,4 +1,4 @@
-"""A solution of exercises/carousel.py: Eq. (11) as a probe of recorded forget gates."""
+"""A solution of exercises/carousel.py: Eq. (12) as a probe of recorded forget gates."""
 
 from __future__ import annotations
 

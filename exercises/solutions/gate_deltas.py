@@ -1,4 +1,4 @@
-"""A solution of exercises/gate_deltas.py: the gate deltas of Eq. (13)."""
+"""A solution of exercises/gate_deltas.py: the gate deltas of Eq. (14)."""
 
 from __future__ import annotations
 

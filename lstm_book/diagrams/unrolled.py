@@ -2,8 +2,8 @@
 
 The forward computation is drawn in the text colour, the backward routes in the accent colour: for
 the RNN one route, through W_hh and tanh′ at every step (Eq. 2); for the LSTM the direct route
-along the cell state, diag(f_t) per step (Eq. 11), and the indirect routes that leave c_t through
-the gates, reach h_{t−1} and come back into c_{t−1} (the bracket of Eq. 10, times D_{t−1}).
+along the cell state, diag(f_t) per step (Eq. 12), and the indirect routes that leave c_t through
+the gates, reach h_{t−1} and come back into c_{t−1} (the bracket of Eq. 11, times D_{t−1}).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ PREV = {"t−1": "t−2", "t": "t−1", "t+1": "t"}
 ALT = ("Three time steps of a vanilla RNN above three steps of an LSTM, with the backward routes of the "
        "gradient. In the RNN, the gradient reaching h_t goes back to h_{t−1} only through the cell, multiplied "
        "by diag(1 − h_t²) W_{hh} at every step (Eq. 2). In the LSTM, the gradient has a direct route backwards "
-       "along the cell state, multiplied by diag(f_t) at every step (Eq. 11), and indirect routes that leave "
-       "c_t through the gates, reach h_{t−1} and return into c_{t−1} (the bracket of Eq. 10 times D_{t−1}).")
+       "along the cell state, multiplied by diag(f_t) at every step (Eq. 12), and indirect routes that leave "
+       "c_t through the gates, reach h_{t−1} and return into c_{t−1} (the bracket of Eq. 11 times D_{t−1}).")
 
 
 def _rnn(d: Drawing, y0: float) -> None:
@@ -86,10 +86,10 @@ def _lstm(d: Drawing, y0: float) -> None:
     # the key
     ky = yh + 82
     d.line([(10, ky - 4), (44, ky - 4)], "accent", 2.6)
-    d.text(52, ky, "direct route along c: diag(f_t) per step, Eq. (11)", 14, font="sans", anchor="start")
+    d.text(52, ky, "direct route along c: diag(f_t) per step, Eq. (12)", 14, font="sans", anchor="start")
     d.line([(10, ky + 20), (44, ky + 20)], "accent", 2.2, dash=(6, 4))
     d.text(52, ky + 24, "indirect routes c_t → gates → h_{t−1} → c_{t−1}:", 14, font="sans", anchor="start")
-    d.text(52, ky + 42, "the bracket of Eq. (10), times D_{t−1}", 14, font="sans", anchor="start")
+    d.text(52, ky + 42, "the bracket of Eq. (11), times D_{t−1}", 14, font="sans", anchor="start")
 
 
 def unrolled(palette: dict) -> str:

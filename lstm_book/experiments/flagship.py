@@ -18,7 +18,7 @@ from .runs import RunSpec
 
 NAME = "flagship"
 DEFAULT = True
-INIT = CHRONO  # the flagship's forget-gate initialisation (Eq. 16)
+INIT = CHRONO  # the flagship's forget-gate initialisation (Eq. 10)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ def sigmoid(x: float) -> float:
 
 @dataclass(frozen=True)
 class Init:
-    """A forget-gate initialisation: torch's default, a constant effective bias, or chrono (Eq. 16)."""
+    """A forget-gate initialisation: torch's default, a constant effective bias, or chrono (Eq. 10)."""
 
     kind: str  # "torch", "bias" or "chrono"
     bias: float | None = None  # the constant effective bias b_f (kind "bias")
