@@ -38,7 +38,7 @@ import torch
 from torch import Tensor
 
 from . import matmul
-from .packing import last_rows, previous_rows, reversed_rows
+from .packing import StepLayout, last_rows, previous_rows, reversed_rows
 
 INFERENCE_CHUNK = 16  # steps of input projection per buffer fill when nothing is kept (inference)
 FACTOR_BLOCK = 16  # steps whose gate factors the backward pass computes together, just before it walks them
@@ -106,13 +106,10 @@ def _forward_scan(
     overwrites ``c_{t−1}`` in place, and only ``output``, ``h_n`` and ``c_n`` are meaningful.
     """
     B, H, P = c_0.shape[0], c_0.shape[1], h_0.shape[1]
-    packed = batch_sizes is not None
+    layout = StepLayout.of(x, batch_sizes, B)
+    packed, sizes, T, N, all_steps = layout.packed, list(layout.sizes), layout.T, layout.N, layout.shape
     if packed and reverse:
         raise ValueError("_forward_scan: reverse each packed sequence in place (lstm_layer does) instead")
-    sizes = list(batch_sizes) if packed else [B] * x.shape[0]
-    T, N = len(sizes), sum(sizes)
-    # The shape of a buffer with a row block per step: (N, ·) packed, (T, B, ·) padded.
-    all_steps = (lambda *shape: (N, *shape)) if packed else (lambda *shape: (T, B, *shape))
     bias = None if bias_ih is None else _double_g_rows(bias_ih + bias_hh)  # the gates see the sum
     input_half = matmul.Linear(_double_g_rows(weight_ih), bias)  # x_t ↦ W_ih x_t + b, many steps at once
     recurrent = matmul.Linear(_double_g_rows(weight_hh), reorder=True)  # h_{t-1} ↦ W_hh h_{t-1}, every step
@@ -134,14 +131,12 @@ def _forward_scan(
     if weight_hr is not None:  # m_t = o_t ⊙ tanh(c_t) before the projection of Eq. (21); not kept
         weight_hr_t, m = weight_hr.t(), c_0.new_empty(B, H)
         ms = [_leading(m, n) for n in sizes]
-    offsets = [0]
-    for n in sizes:
-        offsets.append(offsets[-1] + n)
+    offsets = layout.offsets
     starts = range(0, T, chunk)
     for t0 in reversed(starts) if reverse else starts:
         t1 = min(T, t0 + chunk)
         # The input half of the chunk's pre-activations at once: a_t = W_ih x_t + b (+ W_hh h_{t-1} below).
-        x_rows = x[offsets[t0] : offsets[t1]] if packed else x[t0:t1].reshape((t1 - t0) * B, -1)
+        x_rows = layout.rows(x, t0, t1)
         a_rows = input_half(x_rows)  # (rows, 4H); with keep, one product for the whole sequence: the gates buffer
         a = a_rows.split(sizes[t0:t1])
         i, f, s, o = (v.split(sizes[t0:t1]) for v in a_rows.chunk(4, dim=1))
@@ -235,8 +230,8 @@ class LSTMLayerFunction(torch.autograd.Function):
         x, h_0, weight_ih, weight_hh, weight_hr, gates, output, c_buf, tanh_c = ctx.saved_tensors
         B, P, H = h_0.shape[0], h_0.shape[1], tanh_c.shape[-1]
         reverse, packed = ctx.reverse, ctx.batch_sizes is not None
-        sizes = list(ctx.batch_sizes) if packed else [B] * x.shape[0]
-        T, N = len(sizes), sum(sizes)
+        layout = StepLayout.of(x, ctx.batch_sizes, B)
+        sizes, T, N = list(layout.sizes), layout.T, layout.N
         gates, tanh_c = gates.view(N, 4 * H), tanh_c.view(N, H)
         c_flat = c_buf.view(B + N, H)
         if packed:  # c_{t-1} of every row: c_0 for step 0, then the same sequence's row one step back

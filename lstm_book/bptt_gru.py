@@ -40,7 +40,7 @@ import torch
 from torch import Tensor
 
 from .bptt import INFERENCE_CHUNK, _leading, _previous
-from .packing import last_rows, previous_rows, reversed_rows
+from .packing import StepLayout, last_rows, previous_rows, reversed_rows
 
 
 def _forward_scan(
@@ -55,20 +55,15 @@ def _forward_scan(
     ``output`` and ``h_n`` are meaningful.
     """
     B, H = h_0.shape
-    packed = batch_sizes is not None
+    layout = StepLayout.of(x, batch_sizes, B)
+    packed, sizes, T, N, all_steps = layout.packed, list(layout.sizes), layout.T, layout.N, layout.shape
     if packed and reverse:
         raise ValueError("_forward_scan: reverse each packed sequence in place (gru_layer does) instead")
-    sizes = list(batch_sizes) if packed else [B] * x.shape[0]
-    T, N = len(sizes), sum(sizes)
-    # The shape of a buffer with a row block per step: (N, ·) packed, (T, B, ·) padded.
-    all_steps = (lambda *shape: (N, *shape)) if packed else (lambda *shape: (T, B, *shape))
     weight_ih_t, weight_hh_t = weight_ih.t(), weight_hh.t()
     output = h_0.new_empty(all_steps(H))
     hs = output.view(N, H).split(sizes)
     h_prev = _previous(hs, h_0, reverse)  # h_{t-1} of the step at position t
-    offsets = [0]
-    for n in sizes:
-        offsets.append(offsets[-1] + n)
+    offsets = layout.offsets
     if keep:
         chunk = T
         gates, gh = x.new_empty(all_steps(3 * H)), x.new_empty(all_steps(3 * H))
@@ -82,7 +77,7 @@ def _forward_scan(
     starts = range(0, T, chunk)
     for t0 in reversed(starts) if reverse else starts:
         t1 = min(T, t0 + chunk)
-        x_rows = x[offsets[t0] : offsets[t1]] if packed else x[t0:t1].reshape((t1 - t0) * B, -1)
+        x_rows = layout.rows(x, t0, t1)
         gi = gates.view(-1, 3 * H)[: offsets[t1] - offsets[t0]]
         if bias_ih is None:
             torch.mm(x_rows, weight_ih_t, out=gi)  # gi_t = W_ih x_t (+ b_ih) for the whole chunk at once
@@ -131,8 +126,8 @@ class GRULayerFunction(torch.autograd.Function):
         x, h_0, weight_ih, weight_hh, gates, gh, output = ctx.saved_tensors
         B, H = h_0.shape
         reverse, packed = ctx.reverse, ctx.batch_sizes is not None
-        sizes = list(ctx.batch_sizes) if packed else [B] * x.shape[0]
-        T, N = len(sizes), sum(sizes)
+        layout = StepLayout.of(x, ctx.batch_sizes, B)
+        sizes, T, N = list(layout.sizes), layout.T, layout.N
         gates, gh, out = gates.view(N, 3 * H), gh.view(N, 3 * H), output.view(N, H)
         r, z, n = gates.chunk(3, dim=1)
         if packed:  # h_{t-1} of every row: h_0 for step 0, then the same sequence's row one step back

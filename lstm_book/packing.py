@@ -18,9 +18,57 @@ layers run the reverse direction).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import torch
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pack_sequence
+
+
+@dataclass(frozen=True)
+class StepLayout:
+    """Where a layer's steps live in its buffers: step ``t`` owns ``sizes[t]`` consecutive rows.
+
+    Without packing every step has all ``batch`` rows and a buffer is shaped ``(T, B, ·)``; packed,
+    step ``t`` has ``batch_sizes[t]`` rows and a buffer is ``(N, ·)`` with ``N = Σ_t sizes[t]``.
+    The hand-written backward passes of the LSTM and the GRU share it.
+    """
+
+    sizes: tuple[int, ...]
+    batch: int
+    packed: bool
+
+    @classmethod
+    def of(cls, x: Tensor, batch_sizes: list[int] | None, batch: int) -> StepLayout:
+        """The layout of ``x``: ``(T, B, ·)``, or packed rows with their ``batch_sizes``."""
+        if batch_sizes is None:
+            return cls((batch,) * x.shape[0], batch, False)
+        return cls(tuple(int(n) for n in batch_sizes), batch, True)
+
+    @property
+    def T(self) -> int:
+        return len(self.sizes)
+
+    @property
+    def N(self) -> int:
+        return sum(self.sizes)
+
+    @cached_property
+    def offsets(self) -> list[int]:
+        """``offsets[t]``: the first row of step ``t``; ``offsets[T] = N``."""
+        out = [0]
+        for n in self.sizes:
+            out.append(out[-1] + n)
+        return out
+
+    def shape(self, *inner: int) -> tuple[int, ...]:
+        """The shape of a buffer with one row block per step and ``inner`` trailing sizes."""
+        return (self.N, *inner) if self.packed else (self.T, self.batch, *inner)
+
+    def rows(self, x: Tensor, t0: int, t1: int) -> Tensor:
+        """The rows of steps ``t0 … t1 − 1`` of ``x`` as one ``(rows, ·)`` matrix."""
+        return x[self.offsets[t0] : self.offsets[t1]] if self.packed else x[t0:t1].reshape((t1 - t0) * self.batch, -1)
 
 
 def lengths(batch_sizes: list[int]) -> Tensor:
