@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from lstm_book import corpus, lm, probes, tbptt, training
+from lstm_book.experiments.charlm import order_sentence, render
 from lstm_book.experiments.markdown import coloured_text
 from lstm_book.features import FEATURES, closers, python_features
 from lstm_book.ngram import KneserNey
@@ -316,6 +317,25 @@ def test_coloured_text_escapes_and_merges_runs():
     html = coloured_text("a<b\n&&", [0.0, 0.95, 0.97, -0.6, 0.2, 0.21])
     assert html == 'a<span class="p5">&lt;b</span><span class="n3"><br></span><span class="p1">&amp;&amp;</span>'
 
+
+def test_the_verdict_names_the_n_gram_orders_the_lstm_beats_and_loses_to():
+    by_order = {"1": 4.5, "2": 3.4, "3": 2.5, "4": 1.70, "5": 1.60}
+    assert order_sentence(1.65, by_order) == (" On the validation files the LSTM's 1.650 beats the n-gram models of "
+                                              "orders 1–4 and loses to order 5.")
+    assert order_sentence(1.0, by_order).endswith("beats the n-gram models of orders 1–5.")
+    assert order_sentence(3.0, {"1": 4.5, "3": 3.5, "2": 2.0}).endswith("of orders 1 and 3 and loses to order 2.")
+
+
+
+def test_the_results_table_bolds_the_best_model_of_each_column_whichever_it_is():
+    results = json.loads((ROOT / "docs" / "figures" / "results.json").read_text())
+    bpc = results["charlm"]["bpc"]
+    bpc["validation"] = {"lstm": 1.9, "rnn": 1.8, "ngram": 2.0}
+    bpc["test"] = {"lstm": 1.7, "rnn": 1.95, "ngram": 1.75}
+    table = next(o.text for o in render(results) if getattr(o, "name", "") == "charlm_table")
+    rows = {line.split(" | ")[0].strip("| "): line for line in table.splitlines()[2:]}
+    assert "**1.800**" in rows["vanilla RNN"] and "**1.700**" in rows["LSTM"]
+    assert table.count("**") == 4  # two bold numbers, nothing else
 
 # ----- the experiment ---------------------------------------------------------------------------------
 

@@ -241,10 +241,11 @@ def render(results: dict) -> list[Output]:
     cfg, b, bpc, order, corp = r["config"]["lstm"], r["config"]["budget"], r["bpc"], r["ngram"]["order"], r["corpus"]
     colours = {"lstm": CELLS["lstm"][1], "rnn": CELLS["rnn"][1], "ngram": NGRAM_COLOUR}
     steps, chars = cfg["steps"], cfg["steps"] * cfg["bptt"] * cfg["batch_size"]
-    table_rows = [(f"**{model_label(m, order)}**" if m == "lstm" else model_label(m, order),
-                   f"{r['params'][m]:,}" if m in r["params"] else "—",
-                   f"{bpc['validation'][m]:.3f}", f"**{bpc['test'][m]:.3f}**" if m == "lstm" else f"{bpc['test'][m]:.3f}")
-                  for m in ("lstm", "rnn", "ngram")]
+    def cell(split: str, m: str) -> str:  # the best model of each column in bold
+        return f"**{bpc[split][m]:.3f}**" if bpc[split][m] == min(bpc[split].values()) else f"{bpc[split][m]:.3f}"
+
+    table_rows = [(model_label(m, order), f"{r['params'][m]:,}" if m in r["params"] else "—",
+                   cell("validation", m), cell("test", m)) for m in ("lstm", "rnn", "ngram")]
     table_rows.append(("uniform over the symbols (log₂ V)", "—", f"{np.log2(corp['vocab_size']):.3f}",
                        f"{np.log2(corp['vocab_size']):.3f}"))
     gap = bpc["test"]["ngram"] - bpc["test"]["lstm"]
@@ -254,7 +255,8 @@ def render(results: dict) -> list[Output]:
                   f"{-gap:.3f} *more* than the best n-gram model ({bpc['test']['ngram']:.3f}, order {order}): on this "
                   f"budget it does not beat the baseline")
                + f", and the same-size RNN {bpc['test']['rnn']:.3f}. Scored: {r['scored_chars']['test']:,} test "
-               f"characters, every one but the first of each of the {r['config']['lanes']} lanes they are read in.")
+               f"characters, every one but the first of each of the {r['config']['lanes']} lanes they are read in."
+               + order_sentence(bpc["validation"]["lstm"], r["ngram"]["validation_bpc_by_order"]))
     sweep = table(["n-gram order"] + [n for n in r["ngram"]["validation_bpc_by_order"]],
                   [["validation bits/char"] + [f"{v:.3f}" for v in r["ngram"]["validation_bpc_by_order"].values()]],
                   "l" + "r" * len(r["ngram"]["validation_bpc_by_order"]))
@@ -303,6 +305,21 @@ def render(results: dict) -> list[Output]:
         *charlm_cells.render(r["cells"]),
         *charlm_claims.render(r),
     ]
+
+
+def order_sentence(lstm_bpc: float, by_order: dict[str, float]) -> str:
+    """Which n-gram orders the LSTM beats on the validation files, where the order was chosen."""
+    def orders(ns: list[int]) -> str:
+        if len(ns) == 1:
+            return f"order {ns[0]}"
+        if ns == list(range(ns[0], ns[-1] + 1)):
+            return f"orders {ns[0]}–{ns[-1]}"
+        return f"orders {', '.join(map(str, ns[:-1]))} and {ns[-1]}"
+    beaten = sorted(int(n) for n, v in by_order.items() if v > lstm_bpc)
+    lost = sorted(int(n) for n, v in by_order.items() if v <= lstm_bpc)
+    said = [f"beats the n-gram models of {orders(beaten)}"] if beaten else []
+    said += [f"loses to {orders(lost)}"] if lost else []
+    return f" On the validation files the LSTM's {lstm_bpc:.3f} " + " and ".join(said) + "."
 
 
 def closer_sentence(cl: dict, bins, order: int) -> str:
