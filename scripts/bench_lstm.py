@@ -93,9 +93,9 @@ def chapter_shape(quick: bool) -> Shape:
     """The character model's training shape, read from its experiment (tiny with ``--quick``)."""
     if quick:
         return Shape(16, 16, batch=8, input_size=8)
-    from lstm_book.experiments import charlm
+    from lstm_book.experiments import charlm, charlm_runs
 
-    b, spec = charlm.FULL, charlm.LMSpec
+    b, spec = charlm.FULL, charlm_runs.LMSpec
     return Shape(b.bptt, b.hidden_size, batch=b.batch_size, input_size=spec.embed_dim, layers=spec.num_layers)
 
 

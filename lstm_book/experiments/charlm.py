@@ -1,7 +1,7 @@
 """An LSTM reads Python: a character model of CPython's standard library, against an n-gram and an RNN.
 
-Two training runs (:class:`LMSpec`): the book's LSTM and the same-size vanilla RNN, trained with
-truncated BPTT (:mod:`lstm_book.tbptt`) on the training files of :mod:`lstm_book.corpus`. An
+Two training runs (:mod:`lstm_book.experiments.charlm_runs`): the book's LSTM and the same-size vanilla
+RNN, trained with truncated BPTT on the training files of :mod:`lstm_book.corpus`. An
 interpolated Kneser–Ney model (:mod:`lstm_book.ngram`) of every order up to ``max_order`` is
 counted from the same text, and its order chosen on the validation files. On the held-out files it
 measures the bits per character of all three, how well each predicts closing brackets and quotes
@@ -11,22 +11,19 @@ as a function of the distance to their openers, what single cells track
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
-import torch
 
 from .. import corpus, lm, plots, tbptt, training
 from ..features import closers
 from ..ngram import KneserNey
 from ..params import count_parameters
 from . import charlm_cells, charlm_claims
+from .charlm_runs import LANES, LMSpec, _texts
 from .core import FigureOutput, Fragment, Output, Setting
 from .markdown import table
-from .runs import CACHE_VERSION
 
 NAME = "charlm"
 DEFAULT = True
@@ -35,7 +32,6 @@ NGRAM_COLOUR = plots.GREEN
 TEMPERATURES = (0.5, 0.8, 1.0)
 PRIME = "\ndef "
 SAMPLE_SEED = 0
-LANES = 32  # held-out text is read in this many lanes, each from a zero state
 DISTANCES = ((1, 2), (3, 4), (5, 8), (9, 16), (17, 32), (33, 64), (65, 128), (129, 256), (257, None))
 
 
@@ -63,78 +59,11 @@ FULL = Budget(steps=6000, eval_every=250, snapshots=(250, 1000, 6000), hidden_si
               excerpt=("traceback.py", 876, 899))
 
 
-@functools.lru_cache(maxsize=1)
-def _texts() -> dict[str, str]:
-    return corpus.load()
-
-
 def streams(b: Budget) -> dict[str, corpus.Stream]:
     """The budget's training, validation and test text (the first characters of each split)."""
     full = corpus.splits(_texts())
     return {"train": full["train"].head(b.train_chars), "validation": full["validation"].head(b.held_out_chars),
             "test": full["test"].head(b.held_out_chars)}
-
-
-@dataclass(frozen=True)
-class LMSpec:
-    """Everything that determines one character-model run (its fields are its cache key)."""
-
-    name: str
-    cell: str
-    steps: int
-    eval_every: int
-    snapshots: tuple[int, ...]
-    hidden_size: int
-    batch_size: int
-    bptt: int
-    train_chars: int | None
-    val_chars: int
-    seed: int = 0
-    embed_dim: int = 32
-    num_layers: int = 2
-    lr: float = 2e-3
-    lr_final: float = 2e-4
-    clip: float | None = 1.0
-    forget_bias: float | None = 1.0  # the LSTM's (Karpathy's char-rnn starts its forget gates at 1 too)
-
-    def config(self) -> dict:
-        config = {k: v for k, v in asdict(self).items() if k != "name"}
-        if self.cell != "lstm":
-            config["forget_bias"] = None
-        return {"task": "charlm", "corpus_sha256": corpus.MANIFEST_SHA256, **config, "cache_version": CACHE_VERSION}
-
-    def cache_file(self) -> str:
-        return f"{self.name}-{training.config_hash(self.config())}.pt"
-
-    def cost(self) -> float:
-        return self.steps * self.bptt * self.batch_size * self.hidden_size**2 * (4 if self.cell == "lstm" else 1)
-
-    def build(self) -> lm.CharLM:
-        """The model with its seeded initial weights (the "untrained" model of the page)."""
-        with training.seeded(self.seed):
-            return lm.CharLM(corpus.VOCAB_SIZE, self.embed_dim, self.hidden_size, self.num_layers, self.cell,
-                             self.forget_bias if self.cell == "lstm" else None)
-
-    def train_config(self) -> tbptt.TBPTTConfig:
-        return tbptt.TBPTTConfig(steps=self.steps, batch_size=self.batch_size, bptt=self.bptt, lr=self.lr,
-                                 lr_final=self.lr_final, clip=self.clip, eval_every=self.eval_every,
-                                 snapshots=self.snapshots)
-
-    def fit(self, model: lm.CharLM, checkpoint: Path, device: torch.device, progress: bool,
-            position: int | None = None) -> training.History:
-        full = corpus.splits(_texts())
-        val = full["validation"].ids[: self.val_chars]
-
-        def evaluate(m):
-            logp, hit = lm.score(m, val, LANES)
-            ok = ~np.isnan(logp)
-            return float(-logp[ok].mean()), float(hit[ok].mean())
-
-        return tbptt.fit(model, full["train"].head(self.train_chars).ids, evaluate, self.train_config(), checkpoint,
-                         progress, self.name, position, device)
-
-    def record(self, history: training.History, model: lm.CharLM) -> None:
-        return None  # reported in the charlm section
 
 
 def model_specs(setting: Setting) -> dict[str, LMSpec]:
