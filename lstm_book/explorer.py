@@ -1,10 +1,13 @@
-"""A trained temporal-order classifier as a small JSON file, for the book's live explorer.
+"""A trained LSTM as a JSON file, for the book's live widgets: the gate explorer and the cell typer.
 
 The explorer on the gates page (``docs/javascripts/lstm.js`` and ``explorer.js``) runs the forward pass
 of a `lstm_book.SequenceClassifier` in the reader's browser. It needs the weights, the
 vocabulary, the task's rules and a few test sequences; `export_classifier` packs them into a
 JSON-able dict and `load_classifier` rebuilds the torch model from it, so a test can check that
-the JavaScript and PyTorch run exactly the same weights.
+the JavaScript and PyTorch run exactly the same weights. `export_charlm` and `load_charlm` do the
+same for the character model of "An LSTM reads Python" (``charlm.js``: the reader types code and
+the chosen cells colour it), with the same ``model`` and ``weights`` entries: its head scores the
+next character (K = V) and the JavaScript reads it at the last step only.
 
 Format (``"format": "lstm_book.explorer/1"``). Every tensor is ``{"shape": [...], "data": BASE64}``,
 the bytes of a C-order little-endian float32 array:
@@ -22,7 +25,15 @@ the bytes of a C-order little-endian float32 array:
   changes most after the first informative symbol when that symbol is flipped between X and Y).
 * ``meta``: provenance, as given by the caller (model name, seed, test accuracy, torch version, ...).
 
-The figure script writes the book's flagship model with this format (``lstm_book.experiments.explorer``).
+A character model's export has ``model``, ``weights`` and ``meta`` as above, and instead of ``task``,
+``sequences`` and ``display``: ``text`` with ``vocab`` (the characters of ids 0 … V − 2; id V − 1 stands
+for every other character, shown as ``other``) and ``default`` (the text the widget opens on); and
+``units``, one per feature: its ``label``, ``layer`` (from 1), ``state`` (``"c"`` or ``"h"``), ``index``,
+``sign`` (of its correlation with the feature: the widget colours ``sign · value``) and ``r`` (on the
+test files).
+
+The figure script writes the book's flagship model with this format (``lstm_book.experiments.explorer``)
+and the character model's (``lstm_book.experiments.charlm``).
 """
 
 from __future__ import annotations
@@ -36,7 +47,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from . import tasks
+from . import corpus, tasks
+from .lm import CharLM
 from .models import SequenceClassifier
 
 FORMAT = "lstm_book.explorer/1"
@@ -96,6 +108,25 @@ def display_hints(model: SequenceClassifier, sequences: tasks.TemporalOrder) -> 
             "memory_unit": [int(u) for u in change.argmax(dim=1)]}
 
 
+def model_and_weights(model: SequenceClassifier | CharLM) -> dict[str, Any]:
+    """The ``format``, ``model`` and ``weights`` entries of an export: embedding, L unidirectional LSTM
+    layers (one summed bias each) and the linear head, the same for a classifier and a character model."""
+    rnn, H = model.rnn, model.rnn.hidden_size
+    layers = []
+    for layer in range(rnn.num_layers):
+        w_ih, w_hh, b_ih, b_hh = rnn.weights(layer)
+        bias = (b_ih + b_hh) if b_ih is not None else w_ih.new_zeros(4 * H)
+        layers.append({"W_ih": encode_tensor(w_ih), "W_hh": encode_tensor(w_hh), "b": encode_tensor(bias)})
+    return {
+        "format": FORMAT,
+        "model": {"cell": "lstm", "vocab_size": model.vocab_size, "embed_dim": model.embedding.embedding_dim,
+                  "hidden_size": H, "num_layers": rnn.num_layers, "num_classes": model.head.out_features,
+                  "gate_order": GATE_ORDER},
+        "weights": {"embedding": encode_tensor(model.embedding.weight), "layers": layers,
+                    "head": {"W": encode_tensor(model.head.weight), "b": encode_tensor(model.head.bias)}},
+    }
+
+
 def export_classifier(model: SequenceClassifier, sequences: tasks.TemporalOrder, meta: Mapping[str, Any],
                       length_accuracy: Mapping[int, float] | None = None) -> dict[str, Any]:
     """A JSON-able dict holding a unidirectional LSTM classifier, its task and ``sequences``.
@@ -111,24 +142,13 @@ def export_classifier(model: SequenceClassifier, sequences: tasks.TemporalOrder,
     """
     if model.cell != "lstm" or model.rnn.bidirectional:
         raise ValueError("export_classifier: needs a unidirectional LSTM classifier")
-    rnn, H = model.rnn, model.rnn.hidden_size
-    layers = []
-    for layer in range(rnn.num_layers):
-        w_ih, w_hh, b_ih, b_hh = rnn.weights(layer)
-        bias = (b_ih + b_hh) if b_ih is not None else w_ih.new_zeros(4 * H)
-        layers.append({"W_ih": encode_tensor(w_ih), "W_hh": encode_tensor(w_hh), "b": encode_tensor(bias)})
     num_symbols = sequences.positions.shape[1]
     names = class_names(num_symbols)
     seq_len = sequences.tokens.shape[1]
     display = display_hints(model, sequences)
     symbols = tasks.TEMPORAL_ORDER_SYMBOLS
     return {
-        "format": FORMAT,
-        "model": {"cell": "lstm", "vocab_size": model.vocab_size, "embed_dim": model.embedding.embedding_dim,
-                  "hidden_size": H, "num_layers": rnn.num_layers, "num_classes": model.head.out_features,
-                  "gate_order": GATE_ORDER},
-        "weights": {"embedding": encode_tensor(model.embedding.weight), "layers": layers,
-                    "head": {"W": encode_tensor(model.head.weight), "b": encode_tensor(model.head.bias)}},
+        **model_and_weights(model),
         "task": {
             "name": f"temporal_order_{'6a' if num_symbols == 2 else '6b'}",
             "symbols": list(symbols),
@@ -150,17 +170,13 @@ def export_classifier(model: SequenceClassifier, sequences: tasks.TemporalOrder,
     }
 
 
-def load_classifier(export: Mapping[str, Any]) -> SequenceClassifier:
-    """Rebuild the torch model of an `export_classifier` dict (float32, in eval mode).
+def _load_state(model: SequenceClassifier | CharLM, export: Mapping[str, Any]):
+    """``model`` (built with the export's sizes) holding the export's weights, in eval mode.
 
     The summed bias goes into ``bias_ih`` and ``bias_hh`` is zero: the same cell, since only the sum
     enters Eqs. (4)–(6) and (8).
     """
-    if export.get("format") != FORMAT:
-        raise ValueError(f"load_classifier: expected format {FORMAT!r}, got {export.get('format')!r}")
     m, w = export["model"], export["weights"]
-    model = SequenceClassifier(m["vocab_size"], m["embed_dim"], m["hidden_size"], m["num_classes"],
-                               m["num_layers"], cell="lstm")
     state = {"embedding.weight": decode_tensor(w["embedding"]),
              "head.weight": decode_tensor(w["head"]["W"]), "head.bias": decode_tensor(w["head"]["b"])}
     for layer, entry in enumerate(w["layers"]):
@@ -170,3 +186,46 @@ def load_classifier(export: Mapping[str, Any]) -> SequenceClassifier:
         state[f"rnn.bias_hh_l{layer}"] = torch.zeros(4 * m["hidden_size"])
     model.load_state_dict(state)
     return model.eval()
+
+
+def _check_format(export: Mapping[str, Any], caller: str, kind: str) -> None:
+    if export.get("format") != FORMAT:
+        raise ValueError(f"{caller}: expected format {FORMAT!r}, got {export.get('format')!r}")
+    if kind not in export:
+        raise ValueError(f"{caller}: this export has no {kind!r} entry; it was written for the other widget")
+
+
+def load_classifier(export: Mapping[str, Any]) -> SequenceClassifier:
+    """Rebuild the torch model of an `export_classifier` dict (float32, in eval mode)."""
+    _check_format(export, "load_classifier", "task")
+    m = export["model"]
+    return _load_state(SequenceClassifier(m["vocab_size"], m["embed_dim"], m["hidden_size"], m["num_classes"],
+                                          m["num_layers"], cell="lstm"), export)
+
+
+def export_charlm(model: CharLM, units: list[Mapping[str, Any]], default_text: str,
+                  meta: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON-able dict holding a character-level LSTM, the units the widget colours, and its opening text.
+
+    Args:
+        model: an ``lstm_book.lm.CharLM`` with ``cell="lstm"`` over the symbols of :mod:`lstm_book.corpus`.
+        units: per feature ``{"label", "layer" (from 1), "state" ("c" or "h"), "index", "sign", "r"}``.
+        default_text: the text the widget opens on.
+        meta: provenance, stored as given (must be JSON-able).
+    """
+    if model.cell != "lstm" or model.vocab_size != corpus.VOCAB_SIZE:
+        raise ValueError("export_charlm: needs an LSTM CharLM over lstm_book.corpus's symbols")
+    H, L = model.rnn.hidden_size, model.rnn.num_layers
+    for u in units:
+        if not (1 <= u["layer"] <= L and u["state"] in ("c", "h") and 0 <= u["index"] < H and u["sign"] in (-1, 1)):
+            raise ValueError(f"export_charlm: unit {dict(u)} is not a unit of this {L}-layer, {H}-unit model")
+    return {**model_and_weights(model),
+            "text": {"vocab": corpus.VOCAB, "other": corpus.OTHER_CHAR, "default": default_text},
+            "units": [dict(u) for u in units], "meta": dict(meta)}
+
+
+def load_charlm(export: Mapping[str, Any]) -> CharLM:
+    """Rebuild the torch model of an `export_charlm` dict (float32, in eval mode)."""
+    _check_format(export, "load_charlm", "units")
+    m = export["model"]
+    return _load_state(CharLM(m["vocab_size"], m["embed_dim"], m["hidden_size"], m["num_layers"], "lstm"), export)

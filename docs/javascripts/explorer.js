@@ -74,35 +74,16 @@
   }
 
   // ----- small DOM helpers --------------------------------------------------------------------------
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (k === "class") node.className = v; else if (k === "text") node.textContent = v; else node.setAttribute(k, v);
-    }
-    node.append(...children);
-    return node;
-  }
+  const el = (...args) => window.lstmBook.el(...args);
   const fmt = (x) => (x < 0 ? "−" : "") + Math.abs(x).toFixed(3);
   const pct = (p, digits = 1) => (100 * p).toFixed(digits) + "%";
-
-  const loads = new Map(); // data URL → Promise of {exported, model}: fetched once per page view of the site
-  function load(url) {
-    if (!loads.has(url)) {
-      loads.set(url, fetch(url).then((r) => {
-        if (!r.ok) throw new Error(`${r.status} ${url}`);
-        return r.json();
-      }).then((exported) => ({ exported, model: window.lstmBook.loadModel(exported) })));
-      loads.get(url).catch(() => loads.delete(url)); // try again on the next visit
-    }
-    return loads.get(url);
-  }
 
   // ----- one explorer ---------------------------------------------------------------------------------
   function start(root) {
     root.dataset.started = "1";
     const link = root.querySelector("a.lstm-explorer__data");
     if (!link) return;
-    load(link.href).then(({ exported, model }) => build(root, exported, model, link)).catch((err) => {
+    window.lstmBook.fetchModel(link.href).then(({ exported, model }) => build(root, exported, model, link)).catch((err) => {
       root.querySelector(".lstm-explorer__status").textContent = `The explorer could not load its data (${err.message}).`;
     });
   }

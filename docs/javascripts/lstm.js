@@ -1,5 +1,5 @@
-// lstm.js — the book's fourth twin: the forward pass of lstm_book.SequenceClassifier in plain
-// JavaScript (after the readable cell in lstm_book/cell.py, the hand-written BPTT in
+// lstm.js — the book's fourth twin: the forward pass of lstm_book.SequenceClassifier (and of the
+// character model lstm_book.lm.CharLM, whose head is read at the last step only) in plain JavaScript (after the readable cell in lstm_book/cell.py, the hand-written BPTT in
 // lstm_book/bptt.py, and torch.nn.LSTM). tests/test_explorer.py checks it against PyTorch.
 //
 //   token → embedding → LSTM layer 1 → … → LSTM layer L → linear head on the last h → softmax
@@ -12,6 +12,7 @@
 // float32 values PyTorch holds, so the two differ only by float32 rounding on PyTorch's side.
 //
 // Usage:  const model = lstmBook.loadModel(json);  const out = lstmBook.forward(model, tokenIds);
+//   or:   lstmBook.fetchModel(url).then(({ exported, model }) => …)
 //   out.logits, out.probs: Float64Array(K)
 //   out.layers[l].i, .f, .g, .o, .c, .h: Float64Array(T·H), the value of unit j at step t at [t·H + j]
 (function () {
@@ -107,5 +108,29 @@
     return { T, H, logits, probs: e.map((x) => x / total), layers };
   }
 
-  window.lstmBook = { decodeTensor, loadModel, forward };
+  // The exported JSON at url and its model, fetched once per page view of the site (a Promise of
+  // {exported, model}); a failed fetch is forgotten, so the next visit tries again.
+  const fetched = new Map();
+  function fetchModel(url) {
+    if (!fetched.has(url)) {
+      fetched.set(url, fetch(url).then((r) => {
+        if (!r.ok) throw new Error(`${r.status} ${url}`);
+        return r.json();
+      }).then((exported) => ({ exported, model: loadModel(exported) })));
+      fetched.get(url).catch(() => fetched.delete(url));
+    }
+    return fetched.get(url);
+  }
+
+  // For the widgets around the model (explorer.js, charlm.js): el("p", {class: "x", text: "…"}, child, …).
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k === "class") node.className = v; else if (k === "text") node.textContent = v; else node.setAttribute(k, v);
+    }
+    node.append(...children);
+    return node;
+  }
+
+  window.lstmBook = { decodeTensor, loadModel, forward, fetchModel, el };
 })();

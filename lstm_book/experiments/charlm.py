@@ -22,11 +22,12 @@ from ..ngram import KneserNey
 from ..params import count_parameters
 from . import charlm_cells, charlm_claims
 from .charlm_runs import LANES, LMSpec, _texts
-from .core import FigureOutput, Fragment, Output, Setting
+from .core import DataOutput, FigureOutput, Fragment, Output, Setting
 from .markdown import table
 
 NAME = "charlm"
 DEFAULT = True
+EXPORTS = ("explorer/charlm.json",)  # the trained LSTM, for the typer on the page
 CELLS = {"lstm": ("LSTM", plots.LSTM_COLOUR), "rnn": ("vanilla RNN", plots.RNN_COLOUR)}
 NGRAM_COLOUR = plots.GREEN
 TEMPERATURES = (0.5, 0.8, 1.0)
@@ -151,6 +152,12 @@ def measure(setting: Setting, runs, results) -> dict:
         "samples": samples,
     }}
 
+
+
+def exports(setting: Setting, runs, results) -> list[DataOutput]:
+    spec = model_specs(setting)["lstm"]
+    data = charlm_cells.export(runs.train(spec)[1], results["charlm"], spec.name)
+    return [DataOutput(EXPORTS[0], data, {"model": spec.config()})]
 
 def _closers(stream: corpus.Stream) -> list:
     """The closers of every file of a stream, at their positions in the stream (cut files: those inside the cut)."""

@@ -6,14 +6,16 @@ validation files and on the test files (:func:`lstm_book.probes.unit_correlation
 *best unit* is chosen on the validation files and reported on the test files, so the number on the
 page is not the maximum of a thousand noisy correlations picked on the text it is reported on.
 The counts of units with |r| ≥ 0.5 and ≥ 0.8 are taken on the test files. The best units are shown
-as text coloured by their value on an excerpt of a test file chosen by hand before training.
+as text coloured by their value on an excerpt of a test file chosen by hand before training, and
+exported with the trained model (:func:`export`) for the page's typer, which colours the reader's text.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import torch
 
-from .. import corpus, plots, probes
+from .. import corpus, explorer, lm, plots, probes
 from ..features import FEATURES, python_features
 from .core import FigureOutput, Fragment, Output
 from .markdown import coloured_text, table
@@ -111,3 +113,17 @@ def render(c: dict) -> list[Output]:
     return [Fragment("charlm_cell_table", cell_table), Fragment("charlm_cell_summary", summary),
             Fragment("charlm_cells", "\n\n".join(blocks)),
             FigureOutput("charlm_units.svg", plots.correlation_histograms(panels), config)]
+
+
+def export(model: lm.CharLM, r: dict, name: str) -> dict:
+    """The typer's file (:func:`lstm_book.explorer.export_charlm`): the trained LSTM, each feature's best
+    unit with the sign of its correlation (chosen on the validation files, as on the page) and the excerpt."""
+    c = r["cells"]
+    units = [{"label": LABELS[f], **{k: c["trained"][f]["best"][k] for k in ("layer", "state", "index")},
+              "sign": 1 if c["trained"][f]["r_validation"] >= 0 else -1, "r": round(c["trained"][f]["r_test"], 4)}
+             for f in FEATURES]
+    meta = {"model": name, "seed": r["config"]["lstm"]["seed"], "steps": r["config"]["lstm"]["steps"],
+            "test_bpc": round(r["bpc"]["test"]["lstm"], 4), "torch": torch.__version__,
+            "units_from": "each feature's best unit on the validation files (r on the test files)"}
+    return explorer.export_charlm(model, units, c["excerpt"]["text"], meta)
+
