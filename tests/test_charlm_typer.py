@@ -31,7 +31,8 @@ RESULTS = REPO / "docs" / "figures" / "results.json"
 PAGE = "part3-experiments/charlm/"
 # Text the reader might type: a comment, a string with brackets in it, nested calls, a non-ASCII
 # character (read as the OTHER symbol) and a tab (OTHER too: not in the vocabulary).
-TYPED = ('def f(x):\n    # a comment — with a dash\n    s = "a string (with brackets"\n'
+# An astral character (two UTF-16 units, one code point, as Python and corpus.encode count it).
+TYPED = ('def f(x):\n    # a comment — with a dash and a 😀\n    s = "a string (with brackets"\n'
          '\treturn g(h(x, [1, 2, {3: (4, 5)}]))\n')
 
 
@@ -102,12 +103,15 @@ def test_committed_export_holds_the_units_and_excerpt_of_the_page(exported, mode
     for f, u in zip(FEATURES, exported["units"]):
         best = trained[f]["best"]
         assert (u["layer"], u["state"], u["index"]) == (best["layer"], best["state"], best["index"])
-        assert u["sign"] == (1 if trained[f]["r_validation"] >= 0 else -1) and u["r"] == round(trained[f]["r_test"], 4)
+        assert u["sign"] == trained[f]["sign"] == np.sign(trained[f]["r_validation"]) and u["r"] == round(trained[f]["r_test"], 4)
     assert exported["text"]["default"] == cells["cells"]["excerpt"]["text"]
     assert exported["meta"]["test_bpc"] == round(cells["bpc"]["test"]["lstm"], 4)
     m = exported["model"]
     assert (m["vocab_size"], m["hidden_size"], m["num_layers"]) == (corpus.VOCAB_SIZE, 128, 2)
     assert explorer.model_and_weights(model)["weights"] == exported["weights"]
+    # written from the run the page's numbers come from, not an older one
+    provenance = json.loads(EXPORT.with_name("charlm.provenance.json").read_text(encoding="utf-8"))
+    assert provenance["config"]["model"] == cells["config"]["lstm"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,7 +179,10 @@ def test_typer_colours_typed_text_as_the_static_excerpts_would(browser, server, 
         assert root.get_attribute("data-text") == exported["text"]["default"]
         assert root.get_attribute("data-unit") == exported["units"][0]["label"]
 
-        root.locator("textarea").fill(TYPED)
+        box = root.locator("textarea")
+        box.fill(TYPED)  # the input event: the widget reads the new text after a short pause
+        page.wait_for_function("([el, text]) => el.dataset.text === text", arg=[root.element_handle(), TYPED])
+        assert len(json.loads(root.get_attribute("data-values"))) == len(TYPED)  # code points, not UTF-16 units
         for k, u in enumerate(exported["units"]):
             root.locator(f"button[data-unit='{k}']").click()
             page.wait_for_function("([el, label, text]) => el.dataset.unit === label && el.dataset.text === text",
@@ -193,6 +200,19 @@ def test_typer_colours_typed_text_as_the_static_excerpts_would(browser, server, 
         top = json.loads(root.get_attribute("data-next"))
         assert top[0][0] == corpus.decode(np.array([int(probs.argmax())], dtype=np.uint8))
         assert page.evaluate(PAGE_OVERFLOW_JS) == [], "the page scrolls sideways"
+
+        box.fill("")  # nothing to read; a unit chosen meanwhile is the one shown when text comes back
+        page.wait_for_function("el => el.dataset.text === ''", arg=root.element_handle())
+        root.locator("button[data-unit='1']").click()
+        assert root.locator("button[aria-pressed='true']").inner_text() == exported["units"][1]["label"]
+        assert root.locator(".charlm-text").inner_text() == "" and "Type some Python" in root.inner_text()
+        long = TYPED * 40  # over the widget's cap: it reads the first MAX_CHARS characters and says so
+        box.fill(long)
+        page.wait_for_function("el => el.dataset.text.length > 0", arg=root.element_handle())
+        cap = int(re.search(r"MAX_CHARS = (\d+)", (REPO / "docs/javascripts/charlm.js").read_text()).group(1))
+        assert root.get_attribute("data-text") == "".join(list(long)[:cap])
+        assert root.get_attribute("data-unit") == exported["units"][1]["label"]
+        assert f"the first {cap:,} characters" in root.locator(".charlm-typer__next").inner_text()
     finally:
         context.close()
     assert not rec.js_errors and not rec.remote and not rec.failed, (rec.js_errors, rec.remote, rec.failed)

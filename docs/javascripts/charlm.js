@@ -8,16 +8,16 @@
 // exported by lstm_book/explorer.py (export_charlm).
 //
 // Markup (see charlm.md):  <div class="charlm-typer"> … <a class="charlm-typer__data" href="…json"> … </div>
-// The model (about 1.2 MB) is fetched when the widget first comes into view.
+// The model (about 1.2 MB) is fetched when the widget comes near the view (within 400 px).
 //
 // For tests the root exposes what it shows: data-unit (the feature shown), data-text (what was read),
 // data-values (the scaled values, JSON), data-next (the most likely next characters, JSON) and
-// data-forward-ms.
+// data-forward-ms (the last forward pass).
 (function () {
   "use strict";
 
   const LEVELS = 5; // colour steps per sign, as coloured_text
-  const MAX_CHARS = 3000; // the forward pass reads at most this many characters (about a second)
+  const MAX_CHARS = 3000; // the forward pass reads at most this many characters (about half a second)
 
   const el = (...args) => window.lstmBook.el(...args);
 
@@ -50,73 +50,83 @@
   }
 
   const shown = (ch) => (ch === "\n" ? "↵" : ch === " " ? "␣" : ch);
+  const watching = new Map(); // widget not yet in view → its IntersectionObserver
 
   function start(root) {
     root.dataset.started = "1";
-    const link = root.querySelector("a.charlm-typer__data");
-    if (!link) return;
+    const link = root.querySelector("a.charlm-typer__data"), status = root.querySelector(".charlm-typer__status");
+    if (!link || !status) return;
     const seen = new IntersectionObserver((entries) => {
       if (!entries.some((e) => e.isIntersecting)) return;
-      seen.disconnect();
-      window.lstmBook.fetchModel(link.href).then(({ exported, model }) => build(root, exported, model)).catch((err) => {
-        root.querySelector(".charlm-typer__status").textContent = `The typer could not load its model (${err.message}).`;
-      });
-    }, { rootMargin: "400px" });
+      seen.disconnect(); watching.delete(root);
+      window.lstmBook.fetchModel(link.href).then(({ exported, model }) => build(root, status, exported, model))
+        .catch((err) => { status.textContent = `The typer could not load its model (${err.message}).`; });
+    }, { rootMargin: "400px" }); // start fetching a little before the widget scrolls into view
+    watching.set(root, seen);
     seen.observe(root);
   }
 
-  function build(root, exported, model) {
+  function build(root, status, exported, model) {
     const { vocab, other } = exported.text, units = exported.units, H = model.H;
     const ids = new Map([...vocab].map((ch, k) => [ch, k]));
     const OTHER = vocab.length; // every character outside the vocabulary
-    let unit = 0, timer = null;
+    let unit = 0, timer = null, last = { text: null, out: null }; // the forward pass of the text last read
 
+    const label = el("span", { id: `charlm-typer-units-${Math.random().toString(36).slice(2)}`,
+                               text: "colour by the unit for" });
     const buttons = units.map((u, k) => el("button", { type: "button", "data-unit": String(k), text: u.label }));
+    const row = el("div", { class: "lx-row", role: "group", "aria-labelledby": label.id }, label, ...buttons);
     const box = el("textarea", { class: "charlm-typer__box", rows: "12", spellcheck: "false", wrap: "off",
+                                 autocapitalize: "off", autocomplete: "off", autocorrect: "off",
                                  "aria-label": "Python code for the model to read" });
     box.value = exported.text.default;
-    const about = el("p", { class: "charlm-label" });
-    const view = el("div", { class: "charlm-text", "aria-live": "polite" });
+    const about = el("p", { class: "charlm-label", role: "status" }); // announced: which unit, on what
+    const view = el("div", { class: "charlm-text" });
     const next = el("p", { class: "charlm-typer__next" });
-    root.querySelector(".charlm-typer__status").remove();
-    root.prepend(el("div", { class: "lx-row" }, el("span", { text: "colour by the unit for" }), ...buttons),
-                 box, about, view, next);
 
+    // Read the box (the forward pass only when its text changed) and show the chosen unit.
     function update() {
-      const all = Array.from(box.value), chars = all.slice(0, MAX_CHARS), text = chars.join("");
+      const u = units[unit], all = Array.from(box.value), chars = all.slice(0, MAX_CHARS), text = chars.join("");
+      const first = all.length > MAX_CHARS ? `the first ${MAX_CHARS.toLocaleString("en")} characters of ` : "";
+      buttons.forEach((b, k) => b.setAttribute("aria-pressed", String(k === unit)));
+      about.replaceChildren(`layer ${u.layer} ${u.state}`, el("sub", { text: String(u.index) }),
+        `, r = ${u.r >= 0 ? "+" : "−"}${Math.abs(u.r).toFixed(2)} on the test files; read from a zero state, ` +
+        `scaled to its largest value on ${first}this text.`);
+      root.dataset.unit = u.label;
       if (!text) {
-        view.replaceChildren(); next.textContent = "Type some Python above."; return;
+        view.replaceChildren(); next.textContent = "Type some Python above.";
+        Object.assign(root.dataset, { text: "", values: "[]", next: "[]" });
+        return;
       }
-      const tokens = Int32Array.from(chars, (ch) => (ids.has(ch) ? ids.get(ch) : OTHER));
-      const t0 = performance.now();
-      const out = window.lstmBook.forward(model, tokens);
-      const ms = performance.now() - t0;
-      const u = units[unit], state = out.layers[u.layer - 1][u.state];
+      if (last.text !== text) {
+        const tokens = Int32Array.from(chars, (ch) => (ids.has(ch) ? ids.get(ch) : OTHER));
+        const t0 = performance.now();
+        last = { text, out: window.lstmBook.forward(model, tokens) };
+        root.dataset.forwardMs = (performance.now() - t0).toFixed(1);
+      }
+      const state = last.out.layers[u.layer - 1][u.state];
       const raw = chars.map((_, t) => u.sign * state[t * H + u.index]);
       const scale = Math.max(1e-12, ...raw.map(Math.abs));
       const values = raw.map((v) => v / scale);
       colour(view, chars, values);
-      buttons.forEach((b, k) => b.setAttribute("aria-pressed", String(k === unit)));
-      about.innerHTML = "";
-      about.append(`layer ${u.layer} ${u.state}`, el("sub", { text: String(u.index) }),
-        `, r = ${u.r >= 0 ? "+" : "−"}${Math.abs(u.r).toFixed(2)} on the test files; read from a zero state, ` +
-        `scaled to its largest value on this text` +
-        (all.length > MAX_CHARS ? ` (the first ${MAX_CHARS.toLocaleString("en")} characters)` : "") + ".");
-      const top = Array.from(out.probs, (p, k) => [p, k]).sort((a, b) => b[0] - a[0]).slice(0, 5);
-      next.textContent = "Next character, as the model sees it: " + top.map(([p, k]) =>
+      const top = Array.from(last.out.probs, (p, k) => [p, k]).sort((a, b) => b[0] - a[0]).slice(0, 5);
+      next.textContent = `Next character after ${first}this text, as the model sees it: ` + top.map(([p, k]) =>
         `${shown(k === OTHER ? other : vocab[k])} ${(100 * p).toFixed(1)}%`).join(" · ");
-      Object.assign(root.dataset, { unit: u.label, text, values: JSON.stringify(values),
-        next: JSON.stringify(top.map(([p, k]) => [k === OTHER ? other : vocab[k], p])), forwardMs: ms.toFixed(1) });
+      Object.assign(root.dataset, { text, values: JSON.stringify(values),
+        next: JSON.stringify(top.map(([p, k]) => [k === OTHER ? other : vocab[k], p])) });
     }
 
-    buttons.forEach((b, k) => b.addEventListener("click", () => { unit = k; update(); }));
+    buttons.forEach((b, k) => b.addEventListener("click", () => { clearTimeout(timer); unit = k; update(); }));
     box.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 150); });
     update();
+    status.replaceWith(row, box, about, view, next);
     root.classList.add("charlm-typer--ready");
   }
 
   // Material's document$ emits on the first load and after every instant navigation.
+  // Observers of widgets that instant navigation took off the page are let go.
   document$.subscribe(() => {
+    for (const [root, seen] of watching) if (!root.isConnected) { seen.disconnect(); watching.delete(root); }
     document.querySelectorAll(".charlm-typer:not([data-started])").forEach(start);
   });
 })();

@@ -83,8 +83,10 @@
     root.dataset.started = "1";
     const link = root.querySelector("a.lstm-explorer__data");
     if (!link) return;
+    const status = root.querySelector(".lstm-explorer__status");
     window.lstmBook.fetchModel(link.href).then(({ exported, model }) => build(root, exported, model, link)).catch((err) => {
-      root.querySelector(".lstm-explorer__status").textContent = `The explorer could not load its data (${err.message}).`;
+      status.textContent = `The explorer could not load its data (${err.message}).`;
+      if (!status.isConnected) root.prepend(status); // build removed it before failing
     });
   }
 

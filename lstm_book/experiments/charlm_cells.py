@@ -66,7 +66,7 @@ def measure(b, spec, model, text: dict[str, corpus.Stream], texts: dict[str, str
             sign = float(np.sign(r_val[f][best]) or 1.0)
             values = kept[:, best] * sign
             values = values / max(float(np.abs(values).max()), 1e-12)  # the unit's own scale on the excerpt
-            entry[f] = {"best": unit_name(best, spec.hidden_size), "r_validation": float(r_val[f][best]),
+            entry[f] = {"best": unit_name(best, spec.hidden_size), "sign": int(sign), "r_validation": float(r_val[f][best]),
                         "r_test": float(r_test[f][best]), "max_abs_r_test": float(top.max()),
                         **{f"units_ge_{t}": int((top >= t).sum()) for t in THRESHOLDS},
                         "r_test_all": [None if np.isnan(x) else round(float(x), 4) for x in r_test[f]],
@@ -120,7 +120,7 @@ def export(model: lm.CharLM, r: dict, name: str) -> dict:
     unit with the sign of its correlation (chosen on the validation files, as on the page) and the excerpt."""
     c = r["cells"]
     units = [{"label": LABELS[f], **{k: c["trained"][f]["best"][k] for k in ("layer", "state", "index")},
-              "sign": 1 if c["trained"][f]["r_validation"] >= 0 else -1, "r": round(c["trained"][f]["r_test"], 4)}
+              "sign": c["trained"][f]["sign"], "r": round(c["trained"][f]["r_test"], 4)}
              for f in FEATURES]
     meta = {"model": name, "seed": r["config"]["lstm"]["seed"], "steps": r["config"]["lstm"]["steps"],
             "test_bpc": round(r["bpc"]["test"]["lstm"], 4), "torch": torch.__version__,
