@@ -42,16 +42,22 @@ class CorpusError(Exception):
     """The snapshot on disk is not the one the book was made from."""
 
 
-def manifest(folder: Path = SNAPSHOT) -> dict[str, str]:
-    """``SHA256SUMS`` of the snapshot as ``{file name: SHA-256}``, after checking its own hash."""
-    path = folder / "SHA256SUMS"
+def _read_checked(path: Path, expected: str, named: str) -> bytes:
+    """The bytes of snapshot file ``path``, refused in one sentence if it is missing or its SHA-256 is not
+    ``expected`` (``named``: that hash as the message gives it, e.g. ``"<hash> as SHA256SUMS lists"``)."""
     if not path.is_file():
-        raise CorpusError(f"the corpus snapshot is missing its file list {path}; restore lstm_book/data from git")
+        raise CorpusError(f"corpus file {path} is missing; restore it with `git checkout -- lstm_book/data`")
     blob = path.read_bytes()
     digest = hashlib.sha256(blob).hexdigest()
-    if digest != MANIFEST_SHA256:
-        raise CorpusError(f"{path} has SHA-256 {digest}, not the pinned {MANIFEST_SHA256}: the corpus snapshot "
-                          "was changed; restore it with `git checkout -- lstm_book/data`")
+    if digest != expected:
+        raise CorpusError(f"corpus file {path} has SHA-256 {digest}, not {named}: the snapshot was changed; "
+                          "restore it with `git checkout -- lstm_book/data`")
+    return blob
+
+
+def manifest(folder: Path = SNAPSHOT) -> dict[str, str]:
+    """``SHA256SUMS`` of the snapshot as ``{file name: SHA-256}``, after checking its own hash."""
+    blob = _read_checked(folder / "SHA256SUMS", MANIFEST_SHA256, f"the pinned {MANIFEST_SHA256}")
     return {name: sha for sha, name in (line.split("  ", 1) for line in blob.decode().splitlines())}
 
 
@@ -65,18 +71,8 @@ def split_of(name: str) -> str:
 
 def load(folder: Path = SNAPSHOT) -> dict[str, str]:
     """Every file of the snapshot, ``{name: text}`` in sorted order, each checked against ``SHA256SUMS``."""
-    texts = {}
-    for name, expected in sorted(manifest(folder).items()):
-        path = folder / name
-        if not path.is_file():
-            raise CorpusError(f"corpus file {path} is missing; restore it with `git checkout -- lstm_book/data`")
-        blob = path.read_bytes()
-        digest = hashlib.sha256(blob).hexdigest()
-        if digest != expected:
-            raise CorpusError(f"corpus file {path} has SHA-256 {digest}, not {expected} as SHA256SUMS lists: "
-                              "restore it with `git checkout -- lstm_book/data`")
-        texts[name] = blob.decode("utf-8")
-    return texts
+    return {name: _read_checked(folder / name, expected, f"{expected} as SHA256SUMS lists").decode("utf-8")
+            for name, expected in sorted(manifest(folder).items())}
 
 
 def encode(text: str) -> np.ndarray:
