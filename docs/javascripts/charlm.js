@@ -70,6 +70,7 @@
     const { vocab, other } = exported.text, units = exported.units, H = model.H;
     const ids = new Map([...vocab].map((ch, k) => [ch, k]));
     const OTHER = vocab.length; // every character outside the vocabulary
+    const charOf = (k) => (k === OTHER ? other : vocab[k]);
     let unit = 0, timer = null, last = { text: null, out: null }; // the forward pass of the text last read
 
     const label = el("span", { id: `charlm-typer-units-${Math.random().toString(36).slice(2)}`,
@@ -111,9 +112,9 @@
       colour(view, chars, values);
       const top = Array.from(last.out.probs, (p, k) => [p, k]).sort((a, b) => b[0] - a[0]).slice(0, 5);
       next.textContent = `Next character after ${first}this text, as the model sees it: ` + top.map(([p, k]) =>
-        `${shown(k === OTHER ? other : vocab[k])} ${(100 * p).toFixed(1)}%`).join(" · ");
+        `${shown(charOf(k))} ${(100 * p).toFixed(1)}%`).join(" · ");
       Object.assign(root.dataset, { text, values: JSON.stringify(values),
-        next: JSON.stringify(top.map(([p, k]) => [k === OTHER ? other : vocab[k], p])) });
+        next: JSON.stringify(top.map(([p, k]) => [charOf(k), p])) });
     }
 
     buttons.forEach((b, k) => b.addEventListener("click", () => { clearTimeout(timer); unit = k; update(); }));
