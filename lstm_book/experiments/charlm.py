@@ -100,7 +100,8 @@ def measure(setting: Setting, runs, results) -> dict:
     b = setting.budget(QUICK, FULL)
     text = streams(b)
     trained, histories, seconds = {}, {}, {}
-    for cell, spec in model_specs(setting).items():
+    specs_of = model_specs(setting)
+    for cell, spec in specs_of.items():
         histories[cell], trained[cell] = runs.train(spec)
     t0 = time.perf_counter()
     print(f"   counting n-grams of orders 1-{b.max_order} in {len(text['train']):,} characters ...", flush=True)
@@ -120,21 +121,21 @@ def measure(setting: Setting, runs, results) -> dict:
     probs = {m: np.exp2(v) for m, v in scores["test"].items()}
     t1 = time.perf_counter()
     print("   correlating every unit with the features, trained and untrained ...", flush=True)
-    cells = charlm_cells.measure(b, model_specs(setting)["lstm"], trained["lstm"], text, _texts(), LANES)
+    cells = charlm_cells.measure(b, specs_of["lstm"], trained["lstm"], text, _texts(), LANES)
     seconds["cells"] = time.perf_counter() - t1
     samples = []
-    lstm_spec = model_specs(setting)["lstm"]
+    lstm_spec = specs_of["lstm"]
     for step in b.snapshots:
         model = lstm_spec.build()
         model.load_state_dict(tbptt.snapshot(runs.path(lstm_spec), step))
         ids = lm.sample(model, corpus.encode(PRIME), b.sample_chars, TEMPERATURES, SAMPLE_SEED + setting.seed)
         samples += [{"step": step, "temperature": t, "text": PRIME + corpus.decode(row)} for t, row in zip(TEMPERATURES, ids)]
     curves = {}
-    for cell, spec in model_specs(setting).items():
+    for cell, spec in specs_of.items():
         saved = training.load_checkpoint(runs.path(spec))["history"]
         curves[cell] = {k: saved[k] for k in ("step", "val_bpc", "train_loss", "seconds")}
     return {"charlm": {
-        "config": {"budget": asdict(b), "lstm": model_specs(setting)["lstm"].config(), "lanes": LANES,
+        "config": {"budget": asdict(b), "lstm": lstm_spec.config(), "lanes": LANES,
                    "temperatures": list(TEMPERATURES), "prime": PRIME, "sample_seed": SAMPLE_SEED + setting.seed},
         "corpus": {"files": {k: len(v.files) for k, v in text.items()}, "chars": {k: len(v) for k, v in text.items()},
                    "snapshot_files": len(_texts()), "snapshot_chars": sum(map(len, _texts().values())),
