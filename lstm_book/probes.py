@@ -181,7 +181,7 @@ def saturation_fractions(gate: Tensor, low: float = 0.1, high: float = 0.9) -> t
 
     Karpathy, Johnson & Fei-Fei (2015) plot these two numbers against each other for every unit, the
     left-saturated fraction across and the right-saturated fraction up (see
-    :func:`lstm_book.plots.saturation_scatter`): a unit in the top left corner is almost always open
+    :func:`lstm_book.book.figures.saturation_scatter`): a unit in the top left corner is almost always open
     (above ``high``; a forget gate there is an "integrator" that keeps its cell), one in the bottom
     right corner almost always shut (below ``low``), and one near the origin works in its middle range.
 

@@ -9,7 +9,7 @@ Three variants with identical weights (float32, CPU):
 A second table times ``lstm_book.GRU`` (``autograd`` and ``manual``, the hand-written BPTT of
 ``lstm_book.bptt_gru``) against ``torch.nn.GRU`` the same way, at the long-lag frontier's shapes
 (batch 32, hidden 64, T = 100 … 1000). One more row times the LSTM at the shape the character
-model of "An LSTM reads Python" trains at (``lstm_book.experiments.charlm``'s full budget: its
+model of "An LSTM reads Python" trains at (``lstm_book.book.experiments.charlm``'s full budget: its
 chunk length, width, lanes and embedding), with the spread of the ratio over the repeats; and the
 per-step matrix product of that shape is timed in PyTorch's BLAS (``torch.mm``, MKL) and in
 oneDNN with a reordered weight (``lstm_book.matmul.Linear``), which the hand-written BPTT uses.
@@ -93,9 +93,10 @@ def chapter_shape(quick: bool) -> Shape:
     """The character model's training shape, read from its experiment (tiny with ``--quick``)."""
     if quick:
         return Shape(16, 16, batch=8, input_size=8)
-    from lstm_book.experiments import charlm, charlm_runs
+    from lstm_book.book.experiments import charlm
+    from lstm_book.book.experiments.charlm import lm_runs
 
-    b, spec = charlm.FULL, charlm_runs.LMSpec
+    b, spec = charlm.FULL, lm_runs.LMSpec
     return Shape(b.bptt, b.hidden_size, batch=b.batch_size, input_size=spec.embed_dim, layers=spec.num_layers)
 
 
@@ -434,12 +435,12 @@ def markdown(report: dict) -> str:
 
 
 def figure(report: dict, path: Path) -> None:
-    """The ratios at the flagship's hidden size against T, drawn by :func:`lstm_book.plots.bench_ratios`."""
-    from lstm_book import plots
+    """The ratios at the flagship's hidden size against T, drawn by :func:`lstm_book.book.figures.bench_ratios`."""
+    from lstm_book.book import figures
 
     rows = [r for r in report["timings"] if r["hidden"] == report["meta"]["flagship_hidden"]]
-    variants = {"autograd": (LABELS["autograd"], plots.VERMILLION), "manual": (LABELS["manual"], plots.BLUE)}
-    plots.save_figure(plots.bench_ratios(rows, variants, reference=LABELS["torch"]), path)
+    variants = {"autograd": (LABELS["autograd"], figures.VERMILLION), "manual": (LABELS["manual"], figures.BLUE)}
+    figures.save_figure(figures.bench_ratios(rows, variants, reference=LABELS["torch"]), path)
 
 
 def positive_int(text: str) -> int:

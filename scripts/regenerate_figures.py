@@ -7,8 +7,8 @@
     python scripts/regenerate_figures.py --only frontier claims   # the long-lag frontier (about 20 min on 2 cores)
     python scripts/regenerate_figures.py --redraw   # figures and fragments from the existing results.json alone
 
-The experiments live in ``lstm_book/experiments/``, one module each, listed in book order by the
-registry in ``lstm_book/experiments/__init__.py``; this script only parses the command line.
+The experiments live in ``lstm_book/book/experiments/``, one module each, listed in book order by the
+registry in ``lstm_book/book/pipeline/registry.py``; this script only parses the command line.
 Each training run is cached under ``<out>/.cache/`` by a hash of its configuration: re-running loads
 finished runs, and a killed run (Ctrl-C) resumes from its last finished epoch. ``--force`` retrains.
 Every file is written atomically. Figures are SVG; numbers quoted by the site are written as small
@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(ROOT))
 
-from lstm_book.experiments import DEFAULT, EXPERIMENTS  # noqa: E402
-from lstm_book.experiments.core import UserError  # noqa: E402
-from lstm_book.experiments.runner import Options, run  # noqa: E402
+from lstm_book.book.pipeline.registry import DEFAULT, EXPERIMENTS  # noqa: E402
+from lstm_book.book.pipeline.interface import UserError  # noqa: E402
+from lstm_book.book.pipeline.runner import Options, run  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

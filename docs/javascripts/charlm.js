@@ -4,8 +4,8 @@
 // (lstm.js, Eqs. (4)–(9)), and the text is shown again coloured by one unit: each feature's best unit
 // of the page's table, its value times the sign of its correlation with the feature, scaled to its
 // largest |value| on this text. The colour steps are those of the static excerpts
-// (lstm_book/experiments/markdown.py, coloured_text). Nothing is trained here: the weights were
-// exported by lstm_book/explorer.py (export_charlm).
+// (lstm_book/book/pipeline/tables.py, coloured_text). Nothing is trained here: the weights were
+// exported by lstm_book/book/web_export.py (export_charlm).
 //
 // Markup (see charlm.md):  <div class="charlm-typer"> … <a class="charlm-typer__data" href="…json"> … </div>
 // The model (about 1.2 MB) is fetched when the widget comes near the view (within 400 px).

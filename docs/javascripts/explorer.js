@@ -3,7 +3,7 @@
 // The trained flagship LSTM reads a temporal-order sequence in the reader's browser (lstm.js, the
 // forward pass, Eqs. (4)–(9)); this file is the page around it: pick or edit a sequence, see the
 // prediction and heatmaps of i, f, g, o, c, h (units × steps) for one layer, move a cursor over them.
-// Nothing is trained here: the weights were exported by lstm_book/explorer.py.
+// Nothing is trained here: the weights were exported by lstm_book/book/web_export.py.
 //
 // Markup (see gates.md):  <div class="lstm-explorer"> … <a class="lstm-explorer__data" href="…json"> … </div>
 // The link is the data file; the browser resolves its href relative to the page, so the same page

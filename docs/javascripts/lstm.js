@@ -8,7 +8,7 @@
 //
 // Each LSTM step is Eqs. (4)–(9) of the book (docs/part1-math/lstm-cell.md), one line each below.
 //
-// The weights come from lstm_book/explorer.py (docs/figures/explorer/*.json): little-endian float32,
+// The weights come from lstm_book/book/web_export.py (docs/figures/explorer/*.json): little-endian float32,
 // C order, PyTorch's gate order i, f, g, o in the row blocks of W_ih (4H × in), W_hh (4H × H) and
 // b = b_ih + b_hh (4H). Arithmetic is in JavaScript numbers (float64); the weights are exactly the
 // float32 values PyTorch holds, so the two differ only by float32 rounding on PyTorch's side.

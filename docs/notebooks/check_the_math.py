@@ -48,7 +48,8 @@ import numpy as np
 import torch
 from torch.autograd.functional import jacobian
 
-from lstm_book import LSTMCell, RNNCell, plots, probes
+from lstm_book import LSTMCell, RNNCell, probes
+from lstm_book.book import figures
 from lstm_book.cell import lstm_step
 
 torch.set_num_threads(1)
@@ -136,7 +137,7 @@ print(f"  ≤ σ_max^k      = {sigma_max**k:.3e}  (σ_max(W_hh) = {sigma_max:.3f
 # numbers below are the page's:
 
 # %%
-from lstm_book.experiments import part1
+from lstm_book.book.experiments import part1
 
 b = part1.FULL  # the page's radii, sizes and input scale; seed 0, as the page's
 print(b)
@@ -150,7 +151,7 @@ for rho in b.radii:
 for label, v in norms.items():
     print(f"{label:<8} after 10 steps {v[9]:.2g}, after 50 {v[49]:.2g}, "
           f"after {b.steps} {v[-1]:.2g}")
-plots.jacobian_products(np.arange(1, b.steps + 1), norms, powers)
+figures.jacobian_products(np.arange(1, b.steps + 1), norms, powers)
 
 # %% [markdown]
 # ## 2. The one-step Jacobian of the cell state: Eq. (11)

@@ -45,9 +45,9 @@ import os
 
 import torch
 
-from lstm_book import SequenceClassifier, count_parameters, plots, probes
-from lstm_book.tasks import (decode_temporal_order, temporal_order,
-                             temporal_order_class_names)
+from lstm_book import SequenceClassifier, count_parameters, probes
+from lstm_book.book import figures
+from lstm_book.tasks import decode_temporal_order, temporal_order, temporal_order_class_names
 from lstm_book.training import TrainConfig, evaluate, fit, seeded
 
 torch.set_num_threads(1)  # small models: one thread is fastest
@@ -111,7 +111,7 @@ with seeded(SEED):
 
 LSTM_NAME = f"LSTM, init {INIT}"
 models = {LSTM_NAME: lstm, "vanilla RNN": rnn}
-colours = {LSTM_NAME: plots.LSTM_COLOUR, "vanilla RNN": plots.RNN_COLOUR}
+colours = {LSTM_NAME: figures.LSTM_COLOUR, "vanilla RNN": figures.RNN_COLOUR}
 untrained = {name: copy.deepcopy(model) for name, model in models.items()}
 for name, model in models.items():
     print(f"{name}: {count_parameters(model)}")
@@ -141,7 +141,7 @@ for name, model in models.items():
 # %%
 curves = [{"label": name, "colour": colours[name], "history": h.to_dict()}
           for name, h in histories.items()]
-plots.accuracy_curves(curves, chance=train.chance)
+figures.accuracy_curves(curves, chance=train.chance)
 
 # %% [markdown]
 # ## Probe 1: how much gradient reaches each input
@@ -160,7 +160,7 @@ for title, group in (("at initialisation", untrained),
         norms = probes.input_gradient_norms(model, test.tokens, test.labels)
         panels[title][name] = (colours[name], "-", norms.numpy())
         print(f"{title:<17} {name:<17} {norms[1]:>8.1e} {norms[-1]:>8.1e}")
-plots.gradient_profiles(panels, r"mean $\|\partial L/\partial x_t\|$",
+figures.gradient_profiles(panels, r"mean $\|\partial L/\partial x_t\|$",
                         marks=list(train.windows))
 
 # %% [markdown]
@@ -184,7 +184,7 @@ for layer in range(LAYERS):
         values = gates[key][layer, :, k]  # (T, units)
         heatmaps[f"layer {layer + 1} · {title}"] = values.numpy()
 symbols = [decode_temporal_order(test.tokens[k, p : p + 1]) for p in positions]
-plots.gate_heatmaps(heatmaps, marks=positions, symbols=symbols,
+figures.gate_heatmaps(heatmaps, marks=positions, symbols=symbols,
                     tokens=test.tokens[k].tolist())
 
 # %% [markdown]
@@ -202,7 +202,7 @@ for layer, entry in means.items():
         print(f"{layer} {gate}: mean {s['informative']:.2f} at X/Y, "
               f"{s['distractor']:.2f} at distractors")
         bars[f"L{layer[-1]} {gate}"] = s
-plots.gate_position_stats(bars)
+figures.gate_position_stats(bars)
 
 # %%
 titles = {"i": "input gate i", "f": "forget gate f", "o": "output gate o"}
@@ -211,7 +211,7 @@ for layer in range(LAYERS):
     for g, title in titles.items():
         shut, open_ = probes.saturation_fractions(gates[g][layer])
         points[f"layer {layer + 1} · {title}"] = (shut.numpy(), open_.numpy())
-plots.saturation_scatter(points)
+figures.saturation_scatter(points)
 
 # %% [markdown]
 # ## Things to try

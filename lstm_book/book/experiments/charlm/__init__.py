@@ -1,0 +1,274 @@
+"""An LSTM reads Python: a character model of CPython's standard library, against an n-gram and an RNN.
+
+Two training runs (:mod:`lstm_book.book.experiments.charlm.lm_runs`): the book's LSTM and the same-size vanilla
+RNN, trained with truncated BPTT on the training files of :mod:`lstm_book.corpus`. An
+interpolated Kneser–Ney model (:mod:`lstm_book.ngram`) of every order up to ``max_order`` is
+counted from the same text, and its order chosen on the validation files. On the held-out files it
+measures the bits per character of all three, how well each predicts closing brackets and quotes
+as a function of the distance to their openers, what single cells track
+(:mod:`lstm_book.book.experiments.charlm.unit_search`), and samples from weights kept during training.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from lstm_book import corpus, lm, tbptt, training
+from lstm_book.book import figures
+from lstm_book.features import closers
+from lstm_book.ngram import KneserNey
+from lstm_book.params import count_parameters
+from lstm_book.book.experiments.charlm import unit_search, ledger_rows
+from lstm_book.book.experiments.charlm.lm_runs import LANES, LMSpec, _texts
+from lstm_book.book.pipeline.interface import DataOutput, FigureOutput, Fragment, Output, Setting
+from lstm_book.book.pipeline.tables import table
+
+NAME = "charlm"
+DEFAULT = True
+EXPORTS = ("explorer/charlm.json",)  # the trained LSTM, for the typer on the page
+CELLS = {"lstm": ("LSTM", figures.LSTM_COLOUR), "rnn": ("vanilla RNN", figures.RNN_COLOUR)}
+NGRAM_COLOUR = figures.GREEN
+TEMPERATURES = (0.5, 0.8, 1.0)
+PRIME = "\ndef "
+SAMPLE_SEED = 0
+DISTANCES = ((1, 2), (3, 4), (5, 8), (9, 16), (17, 32), (33, 64), (65, 128), (129, 256), (257, None))
+
+
+@dataclass(frozen=True)
+class Budget:
+    steps: int  # training updates of each model
+    eval_every: int  # updates between validation scores
+    snapshots: tuple[int, ...]  # updates after which the weights are kept (for the samples)
+    hidden_size: int
+    batch_size: int  # lanes of training text read side by side
+    bptt: int  # characters per chunk: the truncation length
+    train_chars: int | None  # of the training split (None: all of it)
+    held_out_chars: int | None  # of the validation and of the test split
+    val_chars: int  # the validation text scored during training
+    max_order: int  # n-gram orders 1 … max_order
+    sample_chars: int
+    excerpt: tuple[str, int, int]  # the coloured text: file, first and last line (1-based)
+
+
+QUICK = Budget(steps=24, eval_every=12, snapshots=(12, 24), hidden_size=32, batch_size=16, bptt=32,
+               train_chars=60_000, held_out_chars=12_000, val_chars=4_096, max_order=5, sample_chars=80,
+               excerpt=("asynchat.py", 60, 72))
+FULL = Budget(steps=6000, eval_every=250, snapshots=(250, 1000, 6000), hidden_size=128, batch_size=64, bptt=128,
+              train_chars=None, held_out_chars=None, val_chars=32_768, max_order=9, sample_chars=600,
+              excerpt=("traceback.py", 876, 899))
+
+
+def streams(b: Budget) -> dict[str, corpus.Stream]:
+    """The budget's training, validation and test text (the first characters of each split)."""
+    full = corpus.splits(_texts())
+    return {"train": full["train"].head(b.train_chars), "validation": full["validation"].head(b.held_out_chars),
+            "test": full["test"].head(b.held_out_chars)}
+
+
+def model_specs(setting: Setting) -> dict[str, LMSpec]:
+    b = setting.budget(QUICK, FULL)
+    return {cell: LMSpec(f"charlm-{cell}", cell, b.steps, b.eval_every, b.snapshots, b.hidden_size, b.batch_size,
+                         b.bptt, b.train_chars, b.val_chars, seed=setting.seed) for cell in CELLS}
+
+
+def specs(setting: Setting) -> list[LMSpec]:
+    return list(model_specs(setting).values())
+
+
+def bits(logp: np.ndarray, mask: np.ndarray) -> float:
+    """Bits per character over the scored positions: the mean of −log₂ p."""
+    return float(-np.mean(logp[mask]))
+
+
+def closer_stats(text_closers, probs: dict[str, np.ndarray]) -> dict:
+    """Mean probability of the right closer per distance bin, per kind and model; counts per bin."""
+    out = {"counts": {}, "mean_p": {m: {} for m in probs}}
+    for kind in ("bracket", "quote"):
+        chosen = [c for c in text_closers if c.kind == kind and all(not np.isnan(p[c.position]) for p in probs.values())]
+        d = np.array([c.distance for c in chosen])
+        at = np.array([c.position for c in chosen], dtype=int)
+        in_bin = [(d >= lo) & (d <= (hi or 10**9)) for lo, hi in DISTANCES]
+        out["counts"][kind] = [int(m.sum()) for m in in_bin]
+        for model, p in probs.items():
+            out["mean_p"][model][kind] = [float(p[at[m]].mean()) if m.any() else None for m in in_bin]
+    return out
+
+
+def measure(setting: Setting, runs, results) -> dict:
+    b = setting.budget(QUICK, FULL)
+    text = streams(b)
+    trained, histories, seconds = {}, {}, {}
+    specs_of = model_specs(setting)
+    for cell, spec in specs_of.items():
+        histories[cell], trained[cell] = runs.train(spec)
+    t0 = time.perf_counter()
+    print(f"   counting n-grams of orders 1-{b.max_order} in {len(text['train']):,} characters ...", flush=True)
+    kn = KneserNey(text["train"].ids, b.max_order, corpus.VOCAB_SIZE)
+    seconds["ngram_counting"] = time.perf_counter() - t0
+    print("   scoring the held-out files with the LSTM, the RNN and every n-gram order ...", flush=True)
+    scores = {split: {cell: lm.score(model, text[split].ids, LANES)[0] for cell, model in trained.items()}
+              for split in ("validation", "test")}
+    masks = {split: ~np.isnan(scores[split]["lstm"]) for split in scores}  # every model scores the same positions
+    orders = {n: bits(np.log2(kn.probs(text["validation"].ids, n)), masks["validation"])
+              for n in range(1, b.max_order + 1)}
+    best = min(orders, key=orders.get)
+    for split in scores:
+        scores[split]["ngram"] = np.log2(kn.probs(text[split].ids, best))
+    seconds["ngram_total"] = time.perf_counter() - t0
+    found = _closers(text["test"])
+    probs = {m: np.exp2(v) for m, v in scores["test"].items()}
+    t1 = time.perf_counter()
+    print("   correlating every unit with the features, trained and untrained ...", flush=True)
+    cells = unit_search.measure(b, specs_of["lstm"], trained["lstm"], text, _texts(), LANES)
+    seconds["cells"] = time.perf_counter() - t1
+    samples = []
+    lstm_spec = specs_of["lstm"]
+    for step in b.snapshots:
+        model = lstm_spec.build()
+        model.load_state_dict(tbptt.snapshot(runs.path(lstm_spec), step))
+        ids = lm.sample(model, corpus.encode(PRIME), b.sample_chars, TEMPERATURES, SAMPLE_SEED + setting.seed)
+        samples += [{"step": step, "temperature": t, "text": PRIME + corpus.decode(row)} for t, row in zip(TEMPERATURES, ids)]
+    curves = {}
+    for cell, spec in specs_of.items():
+        saved = training.load_checkpoint(runs.path(spec))["history"]
+        curves[cell] = {k: saved[k] for k in ("step", "val_bpc", "train_loss", "seconds")}
+    return {"charlm": {
+        "config": {"budget": asdict(b), "lstm": lstm_spec.config(), "lanes": LANES,
+                   "temperatures": list(TEMPERATURES), "prime": PRIME, "sample_seed": SAMPLE_SEED + setting.seed},
+        "corpus": {"files": {k: len(v.files) for k, v in text.items()}, "chars": {k: len(v) for k, v in text.items()},
+                   "snapshot_files": len(_texts()), "snapshot_chars": sum(map(len, _texts().values())),
+                   "manifest_sha256": corpus.MANIFEST_SHA256, "vocab_size": corpus.VOCAB_SIZE,
+                   "test_files": [name for name, _, _ in text["test"].files]},
+        "params": {cell: count_parameters(m)["total"] for cell, m in trained.items()},
+        "bpc": {split: {m: bits(v, masks[split]) for m, v in s.items()} for split, s in scores.items()},
+        "scored_chars": {split: int(m.sum()) for split, m in masks.items()},
+        "ngram": {"order": best, "validation_bpc_by_order": {str(n): v for n, v in orders.items()}},
+        "curves": curves,
+        "train_seconds": {cell: round(sum(h.seconds), 1) for cell, h in histories.items()},
+        "seconds": {k: round(v, 1) for k, v in seconds.items()},
+        "closers": {"bins": [list(x) for x in DISTANCES], **closer_stats(found, probs)},
+        "cells": cells,
+        "samples": samples,
+    }}
+
+
+
+def exports(setting: Setting, runs, results) -> list[DataOutput]:
+    spec = model_specs(setting)["lstm"]
+    data = unit_search.export(runs.train(spec)[1], results["charlm"], spec.name)
+    return [DataOutput(EXPORTS[0], data, {"model": spec.config()})]
+
+def _closers(stream: corpus.Stream) -> list:
+    """The closers of every file of a stream, at their positions in the stream (cut files: those inside the cut)."""
+    out = []
+    for name, s, e in stream.files:
+        full = _texts()[name]
+        out += [type(c)(c.position + s, c.distance, c.kind) for c in closers(full) if c.position < e - s]
+    return out
+
+
+def model_label(m: str, order: int) -> str:
+    return f"{order}-gram, Kneser–Ney" if m == "ngram" else CELLS[m][0]
+
+
+def render(results: dict) -> list[Output]:
+    r = results["charlm"]
+    cfg, b, bpc, order, corp = r["config"]["lstm"], r["config"]["budget"], r["bpc"], r["ngram"]["order"], r["corpus"]
+    colours = {"lstm": CELLS["lstm"][1], "rnn": CELLS["rnn"][1], "ngram": NGRAM_COLOUR}
+    steps, chars = cfg["steps"], cfg["steps"] * cfg["bptt"] * cfg["batch_size"]
+    def cell(split: str, m: str) -> str:  # the best model of each column in bold
+        return f"**{bpc[split][m]:.3f}**" if bpc[split][m] == min(bpc[split].values()) else f"{bpc[split][m]:.3f}"
+
+    table_rows = [(model_label(m, order), f"{r['params'][m]:,}" if m in r["params"] else "—",
+                   cell("validation", m), cell("test", m)) for m in ("lstm", "rnn", "ngram")]
+    table_rows.append(("uniform over the symbols (log₂ V)", "—", f"{np.log2(corp['vocab_size']):.3f}",
+                       f"{np.log2(corp['vocab_size']):.3f}"))
+    gap = bpc["test"]["ngram"] - bpc["test"]["lstm"]
+    verdict = (f"On the test files the LSTM needs **{bpc['test']['lstm']:.3f} bits per character**, "
+               + (f"{gap:.3f} fewer than the best n-gram model ({bpc['test']['ngram']:.3f}, order {order}, chosen on "
+                  f"the validation files)" if gap > 0 else
+                  f"{-gap:.3f} *more* than the best n-gram model ({bpc['test']['ngram']:.3f}, order {order}): on this "
+                  f"budget it does not beat the baseline")
+               + f", and the same-size RNN {bpc['test']['rnn']:.3f}. Scored: {r['scored_chars']['test']:,} test "
+               f"characters, every one but the first of each of the {r['config']['lanes']} lanes they are read in."
+               + order_sentence(bpc["validation"]["lstm"], r["ngram"]["validation_bpc_by_order"]))
+    sweep = table(["n-gram order"] + [n for n in r["ngram"]["validation_bpc_by_order"]],
+                  [["validation bits/char"] + [f"{v:.3f}" for v in r["ngram"]["validation_bpc_by_order"].values()]],
+                  "l" + "r" * len(r["ngram"]["validation_bpc_by_order"]))
+    ms = {cell: 1000 * r["train_seconds"][cell] / steps for cell in CELLS}
+    setup = (f"Both networks read embeddings of {cfg['embed_dim']} numbers per character through {cfg['num_layers']} "
+             f"layers of {cfg['hidden_size']} units into a linear head over the {corp['vocab_size']} symbols: "
+             f"{r['params']['lstm']:,} parameters for the LSTM, {r['params']['rnn']:,} for the RNN. Each trains for "
+             f"{steps:,} updates on chunks of {cfg['bptt']} characters in {cfg['batch_size']} lanes, "
+             f"{chars / 1e6:.1f} million characters or {chars / corp['chars']['train']:.1f} passes over the training "
+             f"text, with Adam (learning rate {cfg['lr']:g} falling to {cfg['lr_final']:g} on a half cosine) and "
+             f"gradients clipped to norm {cfg['clip']:g}; the LSTM's forget-gate bias starts at "
+             f"{cfg['forget_bias']:g}. Training took {r['train_seconds']['lstm'] / 60:.1f} minutes for the LSTM "
+             f"({ms['lstm']:.0f} ms per update, validation included) and {r['train_seconds']['rnn'] / 60:.1f} for "
+             f"the RNN, in parallel on one core each; counting every n-gram order up to {b['max_order']} took "
+             f"{r['seconds']['ngram_counting']:.0f} s.")
+    corpus_text = (f"{corp['snapshot_files']} files, {corp['snapshot_chars']:,} characters. Split by file: "
+                   + ", ".join(f"{s} {corp['files'][s]} files ({corp['chars'][s]:,} characters"
+                               + (" read" if (b['train_chars'] if s == 'train' else b['held_out_chars']) else "") + ")"
+                               for s in ("train", "validation", "test"))
+                   + f". The test files: {', '.join(f'`{n}`' for n in corp['test_files'])}. SHA-256 of the file list "
+                   f"`SHA256SUMS`: `{corp['manifest_sha256'][:16]}…`.")
+    cl = r["closers"]
+    bins = [tuple(x) for x in cl["bins"]]
+    titles = {"bracket": "closing brackets", "quote": "closing quotes"}
+    panels = {titles[k]: {model_label(m, order): (colours[m], cl["mean_p"][m][k]) for m in ("lstm", "rnn", "ngram")}
+              for k in titles}
+    curves = {CELLS[c][0]: (CELLS[c][1], r["curves"][c]["step"], r["curves"][c]["val_bpc"]) for c in CELLS}
+    samples = []
+    for step in b["snapshots"]:
+        samples.append(f'=== "after {step:,} updates"\n')
+        for s in (s for s in r["samples"] if s["step"] == step):
+            samples.append(f"    Temperature {s['temperature']:g}:\n\n    ````python\n"
+                           + "\n".join("    " + line for line in s["text"].strip("\n").split("\n")) + "\n    ````\n")
+    config = {"lstm": cfg, "ngram_order": order}
+    return [
+        Fragment("charlm_corpus", corpus_text), Fragment("charlm_setup", setup),
+        Fragment("charlm_table", table(["model", "parameters", "validation bits/char", "test bits/char"],
+                                       table_rows, "lrrr")),
+        Fragment("charlm_verdict", verdict), Fragment("charlm_ngram_orders", sweep),
+        FigureOutput("charlm_curve.svg", figures.lm_curves(curves, (f"best n-gram ({order}-gram)",
+                                                                  bpc["validation"]["ngram"])), config),
+        FigureOutput("charlm_closers.svg", figures.closer_probability(bins, panels, {titles[k]: cl["counts"][k]
+                                                                                   for k in titles}), config),
+        Fragment("charlm_closers", closer_sentence(cl, bins, order)),
+        Fragment("charlm_samples", "\n".join(samples)),
+        *unit_search.render(r["cells"]),
+        *ledger_rows.render(r),
+    ]
+
+
+def order_sentence(lstm_bpc: float, by_order: dict[str, float]) -> str:
+    """Which n-gram orders the LSTM beats on the validation files, where the order was chosen."""
+    def orders(ns: list[int]) -> str:
+        if len(ns) == 1:
+            return f"order {ns[0]}"
+        if ns == list(range(ns[0], ns[-1] + 1)):
+            return f"orders {ns[0]}–{ns[-1]}"
+        return f"orders {', '.join(map(str, ns[:-1]))} and {ns[-1]}"
+    beaten = sorted(int(n) for n, v in by_order.items() if v > lstm_bpc)
+    lost = sorted(int(n) for n, v in by_order.items() if v <= lstm_bpc)
+    said = [f"beats the n-gram models of {orders(beaten)}"] if beaten else []
+    said += [f"loses to {orders(lost)}"] if lost else []
+    return f" On the validation files the LSTM's {lstm_bpc:.3f} " + " and ".join(said) + "."
+
+
+def closer_sentence(cl: dict, bins, order: int) -> str:
+    """Where the LSTM's probability of the right closer beats the n-gram's, in words."""
+    parts = []
+    for kind, name in (("bracket", "closing brackets"), ("quote", "closing quotes")):
+        lstm, ngram = cl["mean_p"]["lstm"][kind], cl["mean_p"]["ngram"][kind]
+        wins = [f"{lo}–{hi}" if hi else f"over {lo - 1}" for (lo, hi), a, g in zip(bins, lstm, ngram)
+                if a is not None and g is not None and a > g]
+        n = sum(cl["counts"][kind])
+        parts.append(f"For the {n:,} {name} of the test files the LSTM gives the right one a higher mean probability "
+                     f"than the {order}-gram in {len(wins)} of {sum(a is not None for a in lstm)} distance bins"
+                     + (f" (distances {', '.join(wins)})" if wins else "") + ".")
+    return " ".join(parts)

@@ -1,0 +1,71 @@
+"""Part 1's illustrations: σ and tanh, products of vanilla-RNN Jacobians, forget-gate decay (no training)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstm_book.book import figures
+from lstm_book import probes
+from lstm_book.tasks import temporal_order_windows
+from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output, Setting
+from lstm_book.book.pipeline.inits import sigmoid
+from lstm_book.book.pipeline.tables import table
+
+NAME = "part1"
+DEFAULT = True
+
+
+@dataclass(frozen=True)
+class Budget:
+    radii: tuple[float, ...] = (0.5, 0.9, 1.0, 1.5, 3.0)  # spectral radii of W_hh
+    hidden_size: int = 64
+    steps: int = 100
+    input_scale: float = 0.5
+
+
+QUICK = FULL = Budget()  # cheap at any size
+DECAY_T = 100  # the flagship's sequence length
+DECAY_BIASES = (0.0, 1.0, 2.0, 3.0, float(np.log(DECAY_T - 1)))  # the last is chrono's largest at T_max = T
+DECAY_STEPS = DECAY_T - 1 - sum(temporal_order_windows(DECAY_T)[0]) // 2  # the first window's middle to the end
+
+
+def specs(setting: Setting) -> list:
+    return []
+
+
+def measure(setting: Setting, runs, results) -> dict:
+    b = setting.budget(QUICK, FULL)
+    norms, linear, summary = {}, {}, {}
+    for rho in b.radii:
+        with_tanh, lin = probes.rnn_jacobian_norms(rho, hidden_size=b.hidden_size, steps=b.steps,
+                                                   input_scale=b.input_scale, seed=setting.seed)
+        norms[f"{rho:g}"], linear[f"{rho:g}"] = with_tanh.tolist(), lin.tolist()
+        summary[f"{rho:g}"] = {"k10": float(with_tanh[9]), "k50": float(with_tanh[49]), "k100": float(with_tanh[99])}
+    config = {"radii": list(b.radii), "hidden_size": b.hidden_size, "steps": b.steps, "W_hh": "rho * random orthogonal",
+              "input_scale": b.input_scale}
+    return {"jacobian_products": {"config": config, "norms": summary, "curves": {"with_tanh": norms, "linear": linear}}}
+
+
+def render(results: dict) -> list[Output]:
+    jac = results["jacobian_products"]
+    x = np.linspace(-6, 6, 601)
+    steps = jac["config"]["steps"]
+    curves = jac["curves"]
+    norms = {f"ρ = {rho}": np.asarray(v) for rho, v in curves["with_tanh"].items()}
+    linear = {f"ρ = {rho}": np.asarray(v) for rho, v in curves["linear"].items()}
+    rows = [(rho, f"{v['k10']:.2g}", f"{v['k50']:.2g}", f"{v['k100']:.2g}", f"{float(rho) ** 100:.2g}")
+            for rho, v in jac["norms"].items()]
+    decay = [(f"{b:.3g}", f"{sigmoid(b):.3f}", f"{sigmoid(b) ** DECAY_STEPS:.2g}") for b in DECAY_BIASES]
+    return [
+        FigureOutput("sigmoid_tanh.svg", figures.sigmoid_tanh(x), {"x_range": [-6, 6], "points": 601}),
+        FigureOutput("jacobian_products.svg", figures.jacobian_products(np.arange(1, steps + 1), norms, linear),
+                     jac["config"]),
+        Fragment("jacobian_products", table(
+            ["spectral radius ρ of W_hh", "after 10 steps", "after 50 steps", "after 100 steps", "ρ^100 (no tanh)"],
+            rows, "rrrrr")),
+        Fragment("forget_decay_table", table(["b_f", "σ(b_f)", f"σ(b_f)^{DECAY_STEPS}"], decay, "rrr")
+                 + f"\n\n{DECAY_STEPS} steps: from the middle of the first informative window, at position "
+                 f"{DECAY_T - 1 - DECAY_STEPS}, to the end of a sequence of length T = {DECAY_T}."),
+    ]

@@ -1,0 +1,22 @@
+"""Part 2's illustrations: what packing does to a batch of variable-length sequences (no training)."""
+
+from __future__ import annotations
+
+from lstm_book import packing
+from lstm_book.book.pipeline.interface import Fragment, Output, Setting
+
+NAME = "part2"
+DEFAULT = True
+PACKING_EXAMPLE = (4, 2, 1)  # sequence lengths of the packing page's table
+
+
+def specs(setting: Setting) -> list:
+    return []
+
+
+def measure(setting: Setting, runs, results) -> dict:
+    return {"packing": {"lengths": list(PACKING_EXAMPLE)}}
+
+
+def render(results: dict) -> list[Output]:
+    return [Fragment("packing_table", packing.batch_sizes_table(results["packing"]["lengths"]))]

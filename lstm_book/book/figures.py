@@ -1,0 +1,682 @@
+"""Every figure of the book as a function: data in, ``matplotlib.figure.Figure`` out.
+
+One style for all figures (:func:`book_style`): a transparent background with mid-grey text and
+axes, so the same SVG reads on the light and on the dark page theme; the Okabe–Ito colour-blind-safe
+palette (without its black and yellow, which vanish on one of the two backgrounds); figures at most
+6 inches wide with 11–12 pt text, so they stay legible when a phone scales them down; multi-panel
+figures stack their panels vertically for the same reason.
+
+The functions here never train anything and never touch the file system except in
+:func:`save_figure`; ``scripts/regenerate_figures.py`` computes the data and calls them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from lstm_book.files import atomic_write_bytes
+
+
+# Okabe & Ito (2008) colour-blind-safe palette, minus black and yellow (invisible on dark or light pages).
+BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY = "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"
+PALETTE = [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY]
+GREY = "#8c8c8c"  # text, axes, ticks: ~3.4:1 on white and ~5:1 on Material's dark slate background
+LIGHT_GREY = "#8c8c8c55"
+LSTM_COLOUR, RNN_COLOUR = BLUE, VERMILLION
+ARTICLE_COLOUR = PURPLE
+SEQUENTIAL_CMAP = "viridis"  # perceptually uniform, colour-blind-safe, readable on both themes
+# signed values (the cell state): blue below zero, vermillion above, light grey at zero (as the explorer draws them)
+DIVERGING_CMAP = matplotlib.colors.LinearSegmentedColormap.from_list("book_diverging", [BLUE, "#f2f2f2", VERMILLION])
+
+STYLE = {
+    "figure.facecolor": "none",
+    "axes.facecolor": "none",
+    "savefig.facecolor": "none",
+    "savefig.transparent": True,
+    "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.05,
+    "text.color": GREY,
+    "axes.labelcolor": GREY,
+    "axes.edgecolor": GREY,
+    "axes.titlecolor": GREY,
+    "xtick.color": GREY,
+    "ytick.color": GREY,
+    "xtick.labelcolor": GREY,
+    "ytick.labelcolor": GREY,
+    "grid.color": GREY,
+    "grid.alpha": 0.25,
+    "axes.grid": True,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "axes.titlesize": 12,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 10,
+    "legend.frameon": False,
+    "legend.labelcolor": GREY,
+    "font.size": 11,
+    "lines.linewidth": 2.0,
+    "svg.fonttype": "none",  # keep text as text: smaller files, crisp at any zoom
+    "svg.hashsalt": "lstm-book",  # deterministic element ids, so identical data give identical files
+}
+
+
+@contextmanager
+def book_style():
+    """Context manager that applies the book's matplotlib style (see the module docstring)."""
+    with plt.rc_context(STYLE):
+        yield
+
+
+def _new_figure(nrows: int = 1, ncols: int = 1, height: float = 3.6, width: float = 5.6, **kw):
+    """A Figure *not* managed by pyplot: no window, no global state, shown in Jupyter as the cell's value."""
+    with book_style():
+        fig = Figure(figsize=(width, height), layout="constrained")
+        axes = fig.subplots(nrows, ncols, **kw)
+    return fig, axes
+
+
+def _legend_below(ax, ncols: int = 2, fontsize: int = 9, handles=None, labels=None) -> None:
+    """A legend under the axes, so it never hides a curve (constrained layout makes room for it)."""
+    args = (handles, labels) if handles is not None else ()
+    ax.legend(*args, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=ncols, fontsize=fontsize)
+
+
+def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
+    """Write ``fig`` to ``path`` atomically (temp file in the same folder, then ``os.replace``).
+
+    The format follows the suffix (``.svg`` or ``.png``). SVGs carry no date, so the same data
+    give byte-identical files.
+    """
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    metadata = {"Date": None} if fmt == "svg" else {}
+    buf = io.BytesIO()
+    with book_style():
+        fig.savefig(buf, format=fmt, metadata=metadata, dpi=150)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 1 illustrations
+# ----------------------------------------------------------------------------------------------
+
+
+def sigmoid_tanh(x: np.ndarray) -> Figure:
+    """σ(x) and tanh(x) on the grid ``x``, with σ(1) ≈ 0.73 marked (the forget-bias-1 starting point)."""
+    with book_style():
+        fig, ax = _new_figure(height=3.4)
+        sig = 1.0 / (1.0 + np.exp(-x))
+        ax.plot(x, sig, color=BLUE, label=r"$\sigma(x)$  (gates: range 0…1)")
+        ax.plot(x, np.tanh(x), color=VERMILLION, linestyle="--", label=r"$\tanh(x)$  (values: range −1…1)")
+        s1 = 1.0 / (1.0 + np.exp(-1.0))
+        ax.plot([1, 1], [-1.05, s1], color=GREY, linewidth=1, linestyle=":")
+        ax.plot([x.min(), 1], [s1, s1], color=GREY, linewidth=1, linestyle=":")
+        ax.plot([1], [s1], "o", color=BLUE, markersize=7)
+        ax.annotate(
+            rf"$\sigma(1) \approx {s1:.2f}$",
+            xy=(1, s1),
+            xytext=(1.6, 0.35),
+            color=GREY,
+            arrowprops={"arrowstyle": "->", "color": GREY},
+        )
+        ax.axhline(0, color=GREY, linewidth=0.8)
+        ax.set_xlim(x.min(), x.max())
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_xlabel("pre-activation $x$")
+        ax.set_ylabel("activation")
+        ax.legend(loc="lower right")
+    return fig
+
+
+def jacobian_products(steps: np.ndarray, norms: Mapping[str, np.ndarray], linear: Mapping[str, np.ndarray]) -> Figure:
+    """Norm of a product of vanilla-RNN Jacobians vs the number of steps, one line per spectral radius.
+
+    Args:
+        steps: ``(K,)`` numbers of steps k = 1..K.
+        norms: label → ``(K,)`` spectral norm of ∏_{t=1..k} diag(1 − h_t²) W_hh along a real trajectory.
+        linear: label → ``(K,)`` spectral norm of W_hh^k (the product without the tanh factors), drawn dotted.
+    """
+    with book_style():
+        fig, ax = _new_figure(height=3.8)
+        for colour, (label, values) in zip(PALETTE, norms.items()):
+            ax.plot(steps, values, color=colour, label=label)
+            if label in linear:
+                ax.plot(steps, linear[label], color=colour, linestyle=":", linewidth=1.3)
+        ax.plot([], [], color=GREY, linestyle=":", linewidth=1.3, label=r"$\|W_{hh}^k\|$ alone")
+        ax.axhline(1.0, color=GREY, linewidth=0.8)
+        ax.set_yscale("log")
+        ax.set_yticks([10.0**e for e in range(-40, 41, 20)])
+        ax.set_ylim(1e-42, 1e50)
+        ax.minorticks_off()
+        ax.set_xlim(steps.min(), steps.max())
+        ax.set_xlabel("number of steps back in time $k$")
+        ax.set_ylabel(r"$\|\prod\, \mathrm{diag}(1-h_t^2)\, W_{hh}\|_2$")
+        ax.legend(loc="lower left", ncols=2, fontsize=9)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 3: training curves
+# ----------------------------------------------------------------------------------------------
+
+
+def accuracy_curves(
+    runs: Sequence[Mapping],
+    reference: Sequence[tuple[int, float, str]] = (),
+    chance: float | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Train (thin, dashed) and test (solid) accuracy per epoch, one line pair per run.
+
+    Args:
+        runs: dicts with ``label``, ``colour`` and ``history`` (``epoch``, ``train_acc``, ``test_acc``,
+            accuracies as fractions). Runs sharing a label share one legend entry.
+        reference: ``(epoch, accuracy, label)`` points to mark (e.g. the article's reported numbers).
+        chance: draws a horizontal line at chance level.
+    """
+    with book_style():
+        fig, ax = _new_figure(height=3.8)
+        seen = set()
+        for run in runs:
+            h = run["history"]
+            label = run["label"] if run["label"] not in seen else None
+            seen.add(run["label"])
+            ax.plot(h["epoch"], 100 * np.asarray(h["test_acc"]), color=run["colour"], label=label, marker="o", markersize=3)
+            ax.plot(h["epoch"], 100 * np.asarray(h["train_acc"]), color=run["colour"], linestyle="--", linewidth=1.0, alpha=0.8)
+        if chance is not None:
+            ax.axhline(100 * chance, color=GREY, linestyle=":", linewidth=1.2)
+            ax.annotate("chance", xy=(1, 100 * chance), xytext=(2, 4), textcoords="offset points", color=GREY, fontsize=9,
+                        xycoords=("axes fraction", "data"), ha="right")
+        for epoch, acc, label in reference:
+            ax.plot([epoch], [100 * acc], marker="*", markersize=13, color=ARTICLE_COLOUR, linestyle="none", label=label)
+        ax.plot([], [], color=GREY, linestyle="--", linewidth=1.0, label="train (dashed)")
+        ax.set_ylim(0, 103)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy (%)")
+        if title:
+            ax.set_title(title)
+        _legend_below(ax)
+    return fig
+
+
+def ablation_curves(groups: Mapping[str, Sequence[Mapping]], chance: float | None = None,
+                    colours: Sequence[str] | None = None) -> Figure:
+    """Test accuracy per epoch for several groups of runs (e.g. forget bias 0 / 1 / 2), one colour per group,
+    one thin line per seed and a thick line for the group mean."""
+    with book_style():
+        fig, ax = _new_figure(height=3.8)
+        for colour, (label, runs) in zip(colours or PALETTE, groups.items()):
+            accs = [100 * np.asarray(r["history"]["test_acc"]) for r in runs]
+            epochs = np.asarray(runs[0]["history"]["epoch"])
+            for a in accs:
+                ax.plot(epochs, a, color=colour, linewidth=1.0, alpha=0.55)
+            n = min(len(a) for a in accs)
+            ax.plot(epochs[:n], np.mean([a[:n] for a in accs], axis=0), color=colour, linewidth=2.4,
+                    label=f"{label} (mean of {len(accs)})")
+        if chance is not None:
+            ax.axhline(100 * chance, color=GREY, linestyle=":", linewidth=1.2)
+        ax.set_ylim(0, 103)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("test accuracy (%)")
+        _legend_below(ax)
+    return fig
+
+
+def length_sweep(lengths: Sequence[int], series: Mapping[str, Sequence[float]], chance: float | None = None,
+                 colours: Mapping[str, str] | None = None) -> Figure:
+    """Final test accuracy vs sequence length T, one line per model."""
+    with book_style():
+        fig, ax = _new_figure(height=3.6)
+        for i, (label, accs) in enumerate(series.items()):
+            colour = (colours or {}).get(label, PALETTE[i % len(PALETTE)])
+            ax.plot(lengths, 100 * np.asarray(accs), marker="o", color=colour, label=label)
+        if chance is not None:
+            ax.axhline(100 * chance, color=GREY, linestyle=":", linewidth=1.2, label="chance")
+        ax.set_xscale("log")
+        ax.set_xticks(list(lengths), [str(t) for t in lengths])
+        ax.minorticks_off()
+        ax.set_ylim(0, 103)
+        ax.set_xlabel("sequence length $T$ (log scale)")
+        ax.set_ylabel("best test accuracy (%)")
+        _legend_below(ax, ncols=3)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 3: gradient flow
+# ----------------------------------------------------------------------------------------------
+
+
+def gradient_profiles(panels: Mapping[str, Mapping[str, tuple[str, str, np.ndarray]]], ylabel: str,
+                      marks: Sequence[tuple[float, float]] = ()) -> Figure:
+    """Per-position gradient norms on a log scale, one panel per entry of ``panels`` (stacked vertically).
+
+    Args:
+        panels: panel title → {label: (colour, linestyle, ``(T,)`` norms)}.
+        ylabel: y-axis label (what norm is drawn).
+        marks: ``(start, end)`` position ranges to shade (the informative positions).
+    """
+    n = len(panels)
+    with book_style():
+        fig, axes = _new_figure(n, 1, height=2.5 * n + 0.6, sharex=True)
+        axes = np.atleast_1d(axes)
+        for ax, (title, lines) in zip(axes, panels.items()):
+            for start, end in marks:
+                ax.axvspan(start, end, color=GREY, alpha=0.15, linewidth=0)
+            for label, (colour, style, values) in lines.items():
+                values = np.asarray(values, dtype=float)
+                values = np.where(values > 0, values, np.nan)
+                ax.plot(np.arange(len(values)), values, color=colour, linestyle=style, label=label)
+            ax.set_yscale("log")
+            ax.set_title(title, fontsize=11)
+            ax.set_ylabel(ylabel)
+            ax.legend(loc="best", fontsize=8)
+        axes[-1].set_xlabel("position $t$ in the sequence (shaded: informative positions)")
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 3: gates
+# ----------------------------------------------------------------------------------------------
+
+
+def gate_heatmaps(gates: Mapping[str, np.ndarray], marks: Sequence[int], symbols: Sequence[str] | None = None,
+                  tokens: Sequence[int] | None = None, limits: tuple[float, float] = (0.0, 1.0),
+                  cmap=SEQUENTIAL_CMAP, label: str = "gate value", symlog: float | None = None) -> Figure:
+    """Units × time heatmaps, one panel per entry (e.g. "layer 1 · forget gate f"), stacked vertically.
+
+    Args:
+        gates: panel title → ``(T, H)`` values for one sequence: gate activations in [0, 1] by default,
+            or any other per-unit quantity with its own ``limits``, ``cmap`` and colour-bar ``label``
+            (the cell state: :data:`DIVERGING_CMAP`, symmetric limits).
+        symlog: if given, colours follow a symmetric logarithm, linear within ±``symlog``: small values
+            stay visible beside large ones.
+        marks: positions of the informative symbols, marked with vertical lines.
+        symbols: the symbol at each marked position, written above the first panel.
+        tokens: the ``(T,)`` temporal-order tokens of the sequence. If given, the bottom axis is the
+            sequence itself, as the temporal-order strip draws it (``lstm_book.book.experiments.diagrams.strip_diagram``): one cell
+            per position, X blue, Y vermillion, B and E grey, distractors empty, the windows shaded.
+    """
+    from lstm_book.book.palette import symbol_fill  # the task's symbol colours, shared with the diagrams
+    from lstm_book.tasks import TEMPORAL_ORDER_SYMBOLS, temporal_order_windows
+
+    n = len(gates)
+    with book_style():
+        if tokens is None:
+            fig, axes = _new_figure(n, 1, height=1.45 * n + 1.0, sharex=True)
+            axes, strip_ax = np.atleast_1d(axes), None
+        else:
+            fig, all_axes = _new_figure(n + 1, 1, height=1.45 * n + 1.4, sharex=True,
+                                        gridspec_kw={"height_ratios": [1.0] * n + [0.3]})
+            axes, strip_ax = all_axes[:n], all_axes[n]
+        image = None
+        for ax, (title, values) in zip(axes, gates.items()):
+            values = np.asarray(values)
+            norm = (matplotlib.colors.SymLogNorm(symlog, vmin=limits[0], vmax=limits[1]) if symlog
+                    else matplotlib.colors.Normalize(*limits))
+            image = ax.imshow(values.T, aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
+            for m in marks:
+                ax.axvline(m, color="white", linewidth=1.0, linestyle="--")
+            ax.set_ylabel("unit", fontsize=9)
+            ax.set_title(title, fontsize=10, loc="right")
+            ax.grid(False)
+        if symbols:
+            for m, s in zip(marks, symbols):
+                axes[0].annotate(s, xy=(m, 0), xytext=(0, 14), textcoords="offset points", ha="center",
+                                 fontsize=11, color=GREY, annotation_clip=False, fontweight="bold")
+        if strip_ax is None:
+            axes[-1].set_xlabel("position $t$ (dashed: the two X/Y symbols)")
+        else:
+            from matplotlib.patches import Rectangle
+
+            for lo, hi in temporal_order_windows(len(tokens), len(marks)):
+                strip_ax.axvspan(lo - 0.5, hi + 0.5, color=GREY, alpha=0.18, linewidth=0)
+            for t, tok in enumerate(tokens):
+                fill = symbol_fill(int(tok))
+                if fill is not None:
+                    strip_ax.add_patch(Rectangle((t - 0.5, 0.2), 1.0, 0.8, facecolor=fill, edgecolor="none"))
+                    strip_ax.annotate(TEMPORAL_ORDER_SYMBOLS[int(tok)], xy=(t, 0.2), xytext=(0, -2),
+                                      textcoords="offset points", ha="center", va="top", fontsize=10,
+                                      color=GREY, fontweight="bold", annotation_clip=False)
+            strip_ax.set_ylim(-1.1, 1.0)
+            strip_ax.set_yticks([])
+            strip_ax.grid(False)
+            strip_ax.spines[["left", "right", "top", "bottom"]].set_visible(False)
+            strip_ax.set_xlabel("position $t$ (bottom: the sequence; shaded: the two X/Y windows)",
+                                fontsize=10)
+            strip_ax.set_xlim(-0.5, len(tokens) - 0.5)
+        fig.colorbar(image, ax=list(axes), shrink=0.6, label=label, pad=0.02)
+    return fig
+
+
+def gate_position_stats(stats: Mapping[str, Mapping[str, float]]) -> Figure:
+    """Grouped bars: mean gate value at informative vs distractor positions for each gate/layer.
+
+    Args:
+        stats: bar-group label (e.g. "L1 f") → {"informative": mean, "distractor": mean}.
+    """
+    return gate_position_panels({"": stats})
+
+
+def gate_position_panels(panels: Mapping[str, Mapping[str, Mapping[str, float]]]) -> Figure:
+    """:func:`gate_position_stats` for several models side by side (e.g. trained at T = 100 and T = 500).
+
+    Args:
+        panels: panel title → the ``stats`` of :func:`gate_position_stats`.
+    """
+    n = len(panels)
+    with book_style():
+        fig, axes = _new_figure(1, n, height=3.4, width=5.6 if n == 1 else 3.6 * n, sharey=True)
+        axes = np.atleast_1d(axes)
+        for ax, (title, stats) in zip(axes, panels.items()):
+            labels = list(stats)
+            x = np.arange(len(labels))
+            ax.bar(x - 0.2, [stats[k]["informative"] for k in labels], width=0.4, color=BLUE, label="at X/Y positions")
+            ax.bar(x + 0.2, [stats[k]["distractor"] for k in labels], width=0.4, color=ORANGE, label="at distractors")
+            ax.set_xticks(x, labels)
+            ax.set_ylim(0, 1)
+            ax.set_xlabel("gate and layer")
+            ax.grid(axis="x", visible=False)
+            if title:
+                ax.set_title(title, fontsize=11)
+        axes[0].set_ylabel("mean gate value")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside upper center", fontsize=9, ncols=2)
+    return fig
+
+
+def saturation_scatter(points: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Figure:
+    """Karpathy, Johnson & Fei-Fei (2015)-style saturation plot: for each unit, the fraction of steps on
+    which a gate is right-saturated (> 0.9, y) vs left-saturated (< 0.1, x). One panel per layer;
+    colours per gate.
+
+    Args:
+        points: "layer k · gate" → (left_fraction ``(H,)``, right_fraction ``(H,)``).
+    """
+    layers: dict[str, dict[str, tuple]] = {}
+    for key, value in points.items():
+        layer, gate = key.split(" · ")
+        layers.setdefault(layer, {})[gate] = value
+    gate_colours = {"input gate i": BLUE, "forget gate f": VERMILLION, "output gate o": GREEN}
+    with book_style():
+        fig, axes = _new_figure(1, len(layers), height=3.2, width=5.6, sharey=True)
+        axes = np.atleast_1d(axes)
+        for ax, (layer, gates) in zip(axes, layers.items()):
+            ax.plot([0, 1], [1, 0], color=GREY, linewidth=0.8, linestyle=":")
+            for gate, (left, right) in gates.items():
+                ax.scatter(left, right, s=14, alpha=0.75, color=gate_colours.get(gate, GREY), label=gate, linewidths=0)
+            ax.set_xlim(-0.02, 1.02)
+            ax.set_ylim(-0.02, 1.02)
+            ax.set_aspect("equal")
+            ax.set_title(layer, fontsize=11)
+            ax.set_xlabel("fraction < 0.1")
+        axes[0].set_ylabel("fraction > 0.9")
+        axes[-1].legend(loc="upper right", fontsize=8, markerscale=1.5)
+    return fig
+
+
+def seq2seq_curve(history: Mapping[str, Sequence[float]]) -> Figure:
+    """Seq2Seq training loss (left axis) and exact-match / token accuracy on held-out strings per epoch."""
+    with book_style():
+        fig, ax = _new_figure(height=3.4)
+        epochs = history["epoch"]
+        ax.plot(epochs, 100 * np.asarray(history["test_acc"]), color=BLUE, marker="o", markersize=3,
+                label="held-out strings reversed exactly")
+        ax.plot(epochs, 100 * np.asarray(history["train_acc"]), color=BLUE, linestyle="--", linewidth=1.0,
+                label="train tokens correct (teacher forcing)")
+        ax.set_ylim(0, 103)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("accuracy (%)")
+        ax2 = ax.twinx()
+        ax2.plot(epochs, history["train_loss"], color=VERMILLION, linestyle=":", label="train loss (right axis)")
+        ax2.set_ylabel("cross-entropy (nats)")
+        ax2.grid(False)
+        ax2.spines["right"].set_visible(True)
+        lines = ax.get_legend_handles_labels()
+        lines2 = ax2.get_legend_handles_labels()
+        _legend_below(ax, ncols=1, handles=lines[0] + lines2[0], labels=lines[1] + lines2[1])
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 3: the long-lag frontier
+# ----------------------------------------------------------------------------------------------
+
+
+def frontier(lengths: Sequence[int], series: Mapping[str, Mapping], sequences_unit: int = 1000) -> Figure:
+    """How far each initialisation gets: seeds solved (top) and sequences needed to solve (bottom) vs T.
+
+    Args:
+        lengths: the sequence lengths T (x axis, log scale).
+        series: label → ``{"colour": str, "solved": [fraction of seeds solved or None (not run), per T],
+            "sequences": [[sequences each solved seed needed], per T]}``, optionally ``"linestyle"`` and
+            ``"marker"`` (to tell two cells with the same colour apart).
+        sequences_unit: the bottom panel counts sequences in this unit (thousands by default).
+    """
+    with book_style():
+        fig, (top, bottom) = _new_figure(2, 1, height=6.2, sharex=True)
+        offsets = np.linspace(-0.03, 0.03, max(1, len(series)))
+        for offset, (label, s) in zip(offsets, series.items()):
+            x = np.asarray(lengths, dtype=float) * 10 ** offset  # a small dodge so equal points stay visible
+            solved = np.array([np.nan if v is None else 100 * v for v in s["solved"]])
+            style, marker = s.get("linestyle", "-"), s.get("marker", "o")
+            top.plot(x, solved, marker=marker, color=s["colour"], label=label, linestyle=style)
+            medians = []
+            for xi, seqs in zip(x, s["sequences"]):
+                if seqs:
+                    bottom.scatter([xi] * len(seqs), np.asarray(seqs) / sequences_unit, color=s["colour"], s=18,
+                                   alpha=0.7, linewidths=0, marker=marker)
+                medians.append(np.median(seqs) / sequences_unit if seqs else np.nan)
+            bottom.plot(x, medians, color=s["colour"], linewidth=1.2, linestyle=style)
+        top.set_ylim(-5, 105)
+        top.set_ylabel("seeds solved (%)")
+        bottom.set_ylabel(f"sequences to solve (×{sequences_unit:,})" if sequences_unit != 1 else "sequences to solve")
+        bottom.set_ylim(bottom=0)
+        bottom.set_xscale("log")
+        bottom.set_xticks(list(lengths), [str(t) for t in lengths])
+        bottom.minorticks_off()
+        bottom.set_xlabel("sequence length $T$ (log scale)")
+        _legend_below(bottom, ncols=2, handles=top.get_legend_handles_labels()[0],
+                      labels=top.get_legend_handles_labels()[1])
+    return fig
+
+
+def forget_timescales(panels: Mapping[str, Mapping[str, tuple[str, Sequence[float]]]], bins: np.ndarray,
+                      horizon: float | None = None) -> Figure:
+    """Distribution of the forget gate's memory time scale τ = 1 / (1 − f), one panel per model.
+
+    A gate held at f keeps a fraction f^k of the cell state after k steps, about e^(−k/τ): τ is the
+    number of steps a unit remembers. The histograms are drawn on a log axis (τ = 1: f = 0; τ = 100: f = 0.99).
+
+    Args:
+        panels: panel title → {line label: (colour, percentage of values in each bin)}, as computed by
+            :func:`lstm_book.book.experiments.frontier.highway.tau_histogram`.
+        bins: the ``len(percentages) + 1`` bin edges, in steps.
+        horizon: a time scale to mark (e.g. the sequence length), dashed.
+    """
+    n = len(panels)
+    with book_style():
+        fig, axes = _new_figure(n, 1, height=2.4 * n + 0.8, sharex=True)
+        axes = np.atleast_1d(axes)
+        for ax, (title, lines) in zip(axes, panels.items()):
+            for label, (colour, percent) in lines.items():
+                # one point per bin (its left edge) weighted by the bin's share: the histogram as measured
+                ax.hist(bins[:-1], bins=bins, weights=percent, histtype="step", color=colour, linewidth=1.5,
+                        label=label)
+            if horizon is not None:
+                ax.axvline(horizon, color=GREY, linestyle="--", linewidth=1.0)
+            ax.set_xscale("log")
+            ax.set_title(title, fontsize=11)
+            ax.set_ylabel("% of values")
+            ax.legend(loc="best", fontsize=8)
+        axes[-1].set_xlabel(r"memory time scale $\tau = 1/(1-f_t)$ in steps (log scale"
+                            + (f"; dashed: T = {horizon:g})" if horizon is not None else ")"))
+    return fig
+
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 3: an LSTM reads Python (the character model)
+# ----------------------------------------------------------------------------------------------
+
+
+def lm_curves(curves: Mapping[str, tuple[str, Sequence[int], Sequence[float]]],
+              baseline: tuple[str, float] | None = None) -> Figure:
+    """Held-out bits per character against training updates, one line per model.
+
+    Args:
+        curves: label → ``(colour, steps, bits per character)``.
+        baseline: ``(label, bits per character)`` of a model that is not trained by steps (the n-gram), dashed.
+    """
+    with book_style():
+        fig, ax = _new_figure(height=3.4)
+        for label, (colour, steps, bpc) in curves.items():
+            ax.plot(steps, bpc, color=colour, marker="o", markersize=3, label=label)
+        if baseline is not None:
+            ax.axhline(baseline[1], color=GREEN, linestyle="--", linewidth=1.5, label=baseline[0])
+        ax.set_xlabel("training updates (chunks of characters)")
+        ax.set_ylabel("validation bits per character")
+        top = max(max(b) for _, _, b in curves.values())
+        bottom = min([min(b) for _, _, b in curves.values()] + ([baseline[1]] if baseline else []))
+        ax.set_ylim(bottom - 0.1, min(top, bottom + 2.5) + 0.1)
+        _legend_below(ax, ncols=2)
+    return fig
+
+
+def closer_probability(bins: Sequence[tuple[int, int]], panels: Mapping[str, Mapping[str, tuple[str, Sequence]]],
+                       counts: Mapping[str, Sequence[int]]) -> Figure:
+    """Mean probability a model gives the right closing bracket or quote, against the distance to its opener.
+
+    Args:
+        bins: ``(low, high)`` distances (characters, inclusive) of each point; the last ``high`` may be None.
+        panels: panel title → {model label: (colour, mean probability per bin, None where the bin is empty)}.
+        counts: panel title → how many closers fall in each bin (written under the axis).
+    """
+    names = [f"{lo}–{hi}" if hi else f"> {lo - 1}" for lo, hi in bins]
+    n = len(panels)
+    with book_style():
+        fig, axes = _new_figure(n, 1, height=2.9 * n + 0.6, sharex=True)
+        axes = np.atleast_1d(axes)
+        x = np.arange(len(bins))
+        for ax, (title, lines) in zip(axes, panels.items()):
+            for label, (colour, values) in lines.items():
+                y = np.array([np.nan if v is None else v for v in values], dtype=float)
+                ax.plot(x, y, color=colour, marker="o", markersize=4, label=label)
+            ax.set_ylim(0, 1.02)
+            ax.set_ylabel("mean P(closer)")
+            ax.set_title(f"{title} (closers per bin: " + ", ".join(str(c) for c in counts[title]) + ")", fontsize=10)
+        axes[-1].set_xticks(x, names, rotation=45, ha="right")
+        axes[-1].set_xlabel("distance from the opener (characters)")
+        axes[0].legend(loc="upper right", fontsize=9)
+    return fig
+
+
+def correlation_histograms(panels: Mapping[str, Mapping[str, tuple[str, Sequence[float]]]]) -> Figure:
+    """How many units reach each |r|: one panel per feature, a step histogram per model state.
+
+    Args:
+        panels: feature → {label: (colour, every unit's correlation with the feature)}.
+    """
+    n = len(panels)
+    bins = np.linspace(0, 1, 21)
+    with book_style():
+        fig, axes = _new_figure(n, 1, height=1.55 * n + 1.0, sharex=True)
+        axes = np.atleast_1d(axes)
+        for ax, (title, lines) in zip(axes, panels.items()):
+            for label, (colour, r) in lines.items():
+                values = np.abs(np.asarray([np.nan if v is None else v for v in r], dtype=float))
+                ax.hist(values[~np.isnan(values)], bins=bins, histtype="step", color=colour, linewidth=1.5, label=label)
+            ax.set_yscale("log")
+            ax.set_ylim(0.7, None)
+            ax.set_title(title, fontsize=10, loc="left")
+            ax.set_ylabel("units")
+            for mark in (0.5, 0.8):
+                ax.axvline(mark, color=GREY, linestyle=":", linewidth=1.0)
+        axes[-1].set_xlabel("|Pearson r| of a unit of $c_t$ or $h_t$ with the feature")
+        axes[0].legend(loc="upper right", fontsize=9)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 2: the benchmark of scripts/bench_lstm.py
+# ----------------------------------------------------------------------------------------------
+
+
+def bench_ratios(rows: Sequence[Mapping], variants: Mapping[str, str], reference: str) -> Figure:
+    """Time of each variant relative to a reference implementation, against sequence length, on a log scale.
+
+    Args:
+        rows: one per length, each with ``T`` and, per kind (``train``, ``forward``) and variant ``v``, the
+            median ratio ``{kind}_{v}_ratio`` and its interquartile range ``{kind}_{v}_iqr`` (a pair).
+        variants: variant key → ``(label, colour)``, e.g. ``{"manual": ("ours, hand-written BPTT", BLUE)}``.
+        reference: the reference's label, drawn as the dotted line at 1×.
+    """
+    rows = sorted(rows, key=lambda r: r["T"])
+    fig, axes = _new_figure(1, 2, height=3.4, width=7.2, sharey=True)
+    ratios = [r[f"{k}_{v}_iqr"][j] for r in rows for k in ("train", "forward") for v in variants for j in (0, 1)]
+    with book_style():
+        for ax, kind, title in zip(axes, ("train", "forward"), ("training step", "forward (no grad)")):
+            Ts = [r["T"] for r in rows]
+            for v, (label, colour) in variants.items():
+                ax.plot(Ts, [r[f"{kind}_{v}_ratio"] for r in rows], marker="o", color=colour, label=label)
+                ax.fill_between(Ts, [r[f"{kind}_{v}_iqr"][0] for r in rows], [r[f"{kind}_{v}_iqr"][1] for r in rows],
+                                color=colour, alpha=0.18, linewidth=0)
+            ax.axhline(1.0, color=GREY, linestyle=":", linewidth=1.2, label=reference)
+            ax.set_xscale("log")
+            ax.set_xticks(Ts, [str(t) for t in Ts])
+            ax.minorticks_off()
+            ax.set_xlabel("sequence length $T$ (log scale)")
+            ax.set_title(title)
+        # log scale: a ratio of 2 looks as far from 1 as a ratio of 1/2, and 20× fits beside 1.1×
+        lo, hi = min(ratios + [1.0]) / 1.15, max(ratios + [1.0]) * 1.15
+        ticks = [t for t in (0.25, 0.5, 1, 1.5, 2, 3, 4, 8, 16, 32, 64) if lo <= t <= hi]
+        axes[0].set_yscale("log")
+        axes[0].set_ylim(lo, hi)
+        axes[0].set_yticks(ticks, [f"{t:g}×" for t in ticks])
+        axes[0].minorticks_off()
+        axes[0].set_ylabel(f"time / {reference}'s time (log)")
+        axes[0].legend(loc="upper left", fontsize=9)
+    return fig
+
+
+def probe_accuracy(panels: Mapping[str, Mapping[str, tuple[str, str, Sequence[float]]]], chance: Mapping[str, float],
+                   windows: Sequence[tuple[int, int]]) -> Figure:
+    """Accuracy of a linear read-out at every position t, one panel per target (stacked vertically).
+
+    Args:
+        panels: panel title → {line label: (colour, linestyle, ``(T,)`` held-out accuracy at each t)}.
+        chance: panel title → the accuracy of guessing, drawn dotted.
+        windows: position ranges to shade (the informative windows).
+    """
+    n = len(panels)
+    with book_style():
+        fig, axes = _new_figure(n, 1, height=2.1 * n + 0.9, sharex=True)
+        axes = np.atleast_1d(axes)
+        for ax, (title, lines) in zip(axes, panels.items()):
+            for lo, hi in windows:
+                ax.axvspan(lo, hi, color=GREY, alpha=0.15, linewidth=0)
+            for label, (colour, style, values) in lines.items():
+                ax.plot(np.arange(len(values)), 100 * np.asarray(values), color=colour, linestyle=style, label=label)
+            ax.axhline(100 * chance[title], color=GREY, linestyle=":", linewidth=1.2)
+            ax.set_ylim(0, 103)
+            ax.set_title(title, fontsize=11)
+            ax.set_ylabel("accuracy (%)")
+        axes[0].legend(loc="upper left", fontsize=8)
+        axes[-1].set_xlabel("position $t$ (shaded: the informative windows; dotted: chance)")
+    return fig

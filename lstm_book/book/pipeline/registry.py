@@ -1,0 +1,28 @@
+"""The book's experiments, one module each, in the order the book presents them.
+
+``scripts/regenerate_figures.py`` runs them through :func:`lstm_book.book.pipeline.runner.run`; each
+module's interface is described in :mod:`lstm_book.book.pipeline.interface`. To add an experiment, write
+its module and add one line here (CONTRIBUTING.md lists the other two places: its page and the nav).
+"""
+
+from lstm_book.book.experiments import ablation, charlm, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, notebooks, part1, part2, seq2seq
+
+# --8<-- [start:registry]
+EXPERIMENTS = {module.NAME: module for module in (
+    part1,  # Part 1's illustrations
+    part2,  # Part 2's illustrations (packing)
+    flagship,  # Part 3: training, LSTM vs RNN
+    ablation,  # Part 3: the forget-gate bias
+    gradients,  # Part 3: gradient flow, measured
+    gates,  # Part 3: what the gates learn
+    explorer,  # Part 3: the gates page's live explorer (the flagship model, exported for the browser)
+    diagrams,  # every part's explanatory diagrams (the task strip draws the gates page's example)
+    length,  # Part 3: longer sequences
+    frontier,  # Part 3: how far can an LSTM remember? (only when named)
+    charlm,  # Part 3: an LSTM reads Python (a character model of CPython's standard library)
+    seq2seq,  # Part 3: the encoder–decoder
+    notebooks,  # every part's notebook, executed: docs/notebooks/*.py → *.ipynb with outputs
+    claims,  # Part 3: reproducing the article (reads the others' results)
+)}
+# --8<-- [end:registry]
+DEFAULT = [name for name, module in EXPERIMENTS.items() if module.DEFAULT]
