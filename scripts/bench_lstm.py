@@ -96,7 +96,7 @@ def chapter_shape(quick: bool) -> Shape:
     from lstm_book.book.experiments import charlm
     from lstm_book.book.experiments.charlm import lm_runs
 
-    b, spec = charlm.FULL, lm_runs.LMSpec
+    b, spec = charlm.BUDGET.full, lm_runs.LMSpec
     return Shape(b.bptt, b.hidden_size, batch=b.batch_size, input_size=spec.embed_dim, layers=spec.num_layers)
 
 

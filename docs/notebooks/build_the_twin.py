@@ -27,7 +27,7 @@
 # 6. The gates, recorded.
 #
 # The book's test suite runs the same comparisons over many more configurations
-# (`tests/test_cell.py`, `tests/test_layers.py`, `tests/test_bptt.py`, `tests/test_packing.py`).
+# (`tests/library/test_cell.py`, `tests/library/test_layers.py`, `tests/library/test_bptt.py`, `tests/library/test_packing.py`).
 
 # %%
 # In Colab, or wherever the book's package is missing: install it from GitHub.

@@ -139,7 +139,7 @@ print(f"  ≤ σ_max^k      = {sigma_max**k:.3e}  (σ_max(W_hh) = {sigma_max:.3f
 # %%
 from lstm_book.book.experiments import part1
 
-b = part1.FULL  # the page's radii, sizes and input scale; seed 0, as the page's
+b = part1.BUDGET.full  # the page's radii, sizes and input scale; seed 0, as the page's
 print(b)
 norms, powers = {}, {}
 for rho in b.radii:

@@ -99,7 +99,7 @@ def tiny_runs() -> dict:
         nb = notebooks.read(source)
         nb.cells.append(nbformat.v4.new_code_cell("import lstm_book\nprint(lstm_book.__file__)"))
         start = time.perf_counter()
-        notebooks.run(nb, tiny=True, timeout=notebooks.QUICK.timeout)  # raises CellExecutionError on any error
+        notebooks.run(nb, tiny=True, timeout=notebooks.BUDGET.quick.timeout)  # raises CellExecutionError on any error
         runs[source.stem] = (nb, time.perf_counter() - start)
     return runs
 
@@ -125,7 +125,7 @@ def test_the_notebooks_are_written_deterministically(tiny_runs):
     source = ROOT / "docs" / "notebooks" / f"{name}.py"
     first = copy.deepcopy(tiny_runs[name][0])
     first.cells.pop()  # the where-is-lstm_book cell
-    again = notebooks.run(notebooks.read(source), tiny=True, timeout=notebooks.QUICK.timeout)
+    again = notebooks.run(notebooks.read(source), tiny=True, timeout=notebooks.BUDGET.quick.timeout)
     texts = [notebooks.finish(nb, source, tiny=True) for nb in (first, again)]
     assert texts[0] == texts[1]
     nb = nbformat.reads(texts[0], as_version=4)

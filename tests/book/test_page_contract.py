@@ -42,7 +42,7 @@ def outputs() -> dict[str, str]:
     for name, module in EXPERIMENTS.items():
         for o in module.render(results):
             written[f"{o.name}.md" if isinstance(o, Fragment) else o.name] = name
-        written.update({export: name for export in getattr(module, "EXPORTS", ())})  # made from a model
+        written.update({export: name for export in module.export_names})  # made from a model
     written.update({f"{o.name}.md": "runner" for o in run_timing(results)})
     written.update({name: "bench_lstm.py" for name in BENCH})
     return written

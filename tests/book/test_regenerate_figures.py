@@ -2,6 +2,7 @@
 resumably; a committed results.json redraws every committed output; user mistakes get clear errors."""
 
 import dataclasses
+import inspect
 import json
 import shutil
 import signal
@@ -16,7 +17,7 @@ import torch
 
 from lstm_book.book.pipeline.registry import DEFAULT, EXPERIMENTS
 from lstm_book.book.experiments import notebooks
-from lstm_book.book.pipeline.interface import FigureOutput, Fragment, SvgOutput
+from lstm_book.book.pipeline.interface import Experiment, Tiers, FigureOutput, Fragment, SvgOutput
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "regenerate_figures.py"
@@ -41,14 +42,20 @@ def rendered(results: dict, names=EXPERIMENTS) -> list:
 
 
 @pytest.mark.parametrize("name", list(EXPERIMENTS))
-def test_every_experiment_module_has_the_interface(name):
-    module = EXPERIMENTS[name]
-    assert module.NAME == name and isinstance(module.DEFAULT, bool)
-    for function in ("specs", "measure", "render"):
-        assert callable(getattr(module, function)), f"{name} has no {function}()"
-    if hasattr(module, "Budget"):  # sizes as a small typed dataclass, one instance per tier
-        assert dataclasses.is_dataclass(module.Budget) and module.Budget.__dataclass_params__.frozen
-        assert isinstance(module.QUICK, module.Budget) and isinstance(module.FULL, module.Budget)
+def test_every_experiment_is_a_typed_experiment_with_frozen_budgets(name):
+    """Each registry entry is an Experiment (hooks it does not need keep their defaults), named as it is
+    registered, whose hooks take the arguments the runner passes and whose budgets are frozen dataclasses."""
+    experiment = EXPERIMENTS[name]
+    assert isinstance(experiment, Experiment) and experiment.name == name and isinstance(experiment.default, bool)
+    for hook, arity in (("specs", 1), ("measure", 3), ("render", 1), ("follow_up", 1), ("exports", 3)):
+        parameters = inspect.signature(getattr(experiment, hook)).parameters
+        assert len(parameters) == arity, f"{name}.{hook} takes {list(parameters)}, the runner passes {arity} argument(s)"
+    assert isinstance(experiment.budget, Tiers)
+    if experiment.budget.full is not None:  # sizes as a small typed dataclass, one instance per tier
+        budget_type = type(experiment.budget.full)
+        assert dataclasses.is_dataclass(budget_type) and budget_type.__dataclass_params__.frozen
+        assert type(experiment.budget.quick) is budget_type
+    assert all(isinstance(e, str) for e in experiment.export_names)
 
 
 def test_the_registry_is_in_book_order_and_the_expensive_tiers_run_only_when_named():

@@ -6,7 +6,7 @@
 * The explorer on the gates page and the forget-gate sliders on the LSTM cell page respond to the
   reader with the numbers PyTorch and Python give, offline, at phone width, after instant navigation.
 
-The browser tests share the site build, server and browser of tests/test_site.py (tests/conftest.py).
+The browser tests share the site build, server and browser of tests/site/test_site.py (tests/conftest.py).
 """
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def test_committed_export_is_small_and_describes_the_gates_page_example(exported
     k = results["gates"]["example_index"]
     assert f"`{exported['sequences'][k]['tokens']}`" in (REPO / "docs/figures/gate_example.md").read_text("utf-8")
     assert k == 0, "web_export.js opens on sequence 0 of the export"
-    gate_set = held_out_set(100, gates.FULL.gate_n)
+    gate_set = held_out_set(100, gates.BUDGET.full.gate_n)
     for row, s in enumerate(exported["sequences"]):
         assert s["tokens"] == symbols_of(gate_set.tokens[row]) and s["label"] == int(gate_set.labels[row])
     meta = exported["meta"]

@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from lstm_book.book import figures
 from lstm_book.tasks import TEMPORAL_ORDER_CHANCE
 from lstm_book.book.experiments import flagship
-from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output, Setting
+from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.inits import Init, sigmoid
 from lstm_book.book.pipeline.tables import pct, table
 from lstm_book.book.pipeline.run_spec import RunSpec
 
-NAME = "ablation"
-DEFAULT = True
 
 
 @dataclass(frozen=True)
@@ -22,14 +20,16 @@ class Budget:
     epochs: int  # read every group after this many epochs (the flagship's own runs may go on)
 
 
-QUICK = Budget(biases=(0.0, 1.0, 2.0), epochs=2)
-FULL = Budget(biases=(0.0, 1.0, 2.0), epochs=5)
+BUDGET = Tiers(
+    quick=Budget(biases=(0.0, 1.0, 2.0), epochs=2),
+    full=Budget(biases=(0.0, 1.0, 2.0), epochs=5),
+)
 
 
 def groups(setting: Setting) -> dict[str, list[RunSpec]]:
     """The runs of each initialisation, keyed by :attr:`Init.key`: the constant biases, then the flagship's."""
-    b = setting.budget(QUICK, FULL)
-    seeds = setting.seeds(setting.budget(flagship.QUICK, flagship.FULL).seeds)
+    b = BUDGET.of(setting)
+    seeds = setting.seeds(flagship.BUDGET.of(setting).seeds)
     out = {}
     for bias in b.biases:
         init = Init("bias", bias)
@@ -44,7 +44,7 @@ def specs(setting: Setting) -> list[RunSpec]:
 
 
 def measure(setting: Setting, runs, results) -> dict:
-    b = setting.budget(QUICK, FULL)
+    b = BUDGET.of(setting)
     table_ = {}
     for key, group in groups(setting).items():
         hs = [runs.train(s)[0] for s in group]
@@ -88,3 +88,6 @@ def render(results: dict) -> list[Output]:
         Fragment("ablation_table", table(headers, rows, "lllr")),
         Fragment("ablation_budget", budget),
     ]
+
+
+EXPERIMENT = Experiment(name="ablation", default=True, specs=specs, measure=measure, render=render, budget=BUDGET)

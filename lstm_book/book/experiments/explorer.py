@@ -14,13 +14,11 @@ import torch
 
 from lstm_book.book import web_export
 from lstm_book.book.experiments import gates
-from lstm_book.book.pipeline.interface import DataOutput, Fragment, Output, Setting
+from lstm_book.book.pipeline.interface import DataOutput, Experiment, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.tables import pct
 from lstm_book.book.pipeline.run_spec import RunSpec, held_out_set
 
-NAME = "explorer"
-DEFAULT = True
-EXPORTS = ("explorer/flagship.json",)
+EXPORT = "explorer/flagship.json"
 
 
 @dataclass(frozen=True)
@@ -31,8 +29,10 @@ class Budget:
     n_test: int  # test sequences for the model's accuracy at its own length
 
 
-QUICK = Budget(sequences=8, lengths=(96, 104), length_n=32, n_test=64)
-FULL = Budget(sequences=8, lengths=(76, 124), length_n=500, n_test=1000)
+BUDGET = Tiers(
+    quick=Budget(sequences=8, lengths=(96, 104), length_n=32, n_test=64),
+    full=Budget(sequences=8, lengths=(76, 124), length_n=500, n_test=1000),
+)
 
 
 def specs(setting: Setting) -> list[RunSpec]:
@@ -41,20 +41,20 @@ def specs(setting: Setting) -> list[RunSpec]:
 
 def sequences(setting: Setting, spec: RunSpec):
     """The first test sequences of the gates page's set (its example is row ``example_index``)."""
-    b = setting.budget(QUICK, FULL)
-    return web_export.select(held_out_set(spec.seq_len, setting.budget(gates.QUICK, gates.FULL).gate_n),
+    b = BUDGET.of(setting)
+    return web_export.select(held_out_set(spec.seq_len, gates.BUDGET.of(setting).gate_n),
                            list(range(b.sequences)))
 
 
 def measure(setting: Setting, runs, results) -> dict:
-    b, spec = setting.budget(QUICK, FULL), gates.model_spec(setting)
+    b, spec = BUDGET.of(setting), gates.model_spec(setting)
     model = runs.train(spec)[1]
     lo, hi = b.lengths
     lengths = {T: web_export.accuracy(model, held_out_set(T, b.length_n)) for T in range(lo, hi + 1)}
     meta = {"model": spec.name, "seed": spec.seed, "init": spec.init,
             "test_accuracy": web_export.accuracy(model, held_out_set(spec.seq_len, b.n_test)), "test_sequences": b.n_test,
             "torch": torch.__version__,
-            "sequences_from": f"the gates page's {setting.budget(gates.QUICK, gates.FULL).gate_n} test sequences "
+            "sequences_from": f"the gates page's {gates.BUDGET.of(setting).gate_n} test sequences "
                               f"at T = {spec.seq_len}, rows 0-{b.sequences - 1}",
             "length_accuracy_from": f"{b.length_n} test sequences at each length T"}
     return {"explorer": {"meta": meta, "length_accuracy": {str(T): round(a, 4) for T, a in lengths.items()},
@@ -66,7 +66,7 @@ def exports(setting: Setting, runs, results) -> list[DataOutput]:
     spec, data = gates.model_spec(setting), results["explorer"]
     lengths = {int(T): a for T, a in data["length_accuracy"].items()}
     export = web_export.export_classifier(runs.train(spec)[1], sequences(setting, spec), data["meta"], lengths)
-    return [DataOutput(EXPORTS[0], export, {"model": spec.config()})]
+    return [DataOutput(EXPORT, export, {"model": spec.config()})]
 
 
 def solved_range(accuracy: dict[str, float], trained: int, bar: float = 0.99) -> tuple[int, int]:
@@ -90,3 +90,6 @@ def render(results: dict) -> list[Output]:
         f"Its length slider runs from T = {lengths[0]} to {lengths[-1]}; over that range the model's accuracy goes "
         f"from {pct(min(acc.values()))} to {pct(max(acc.values()))}, and it stays at or above 99% from T = {lo} to "
         f"{hi} ({e['length_sequences']:,} test sequences per length)."))]
+
+
+EXPERIMENT = Experiment(name="explorer", default=True, specs=specs, measure=measure, render=render, exports=exports, export_names=(EXPORT,), budget=BUDGET)

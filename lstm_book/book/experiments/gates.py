@@ -12,12 +12,10 @@ from lstm_book import probes
 from lstm_book.tasks import TEMPORAL_ORDER_CLASSES, TEMPORAL_ORDER_SYMBOLS, decode_temporal_order, temporal_order_class_names
 from lstm_book.tasks import temporal_order_windows
 from lstm_book.book.experiments import flagship
-from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output, Setting
+from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.tables import pct, table
 from lstm_book.book.pipeline.run_spec import RunSpec, held_out_set
 
-NAME = "gates"
-DEFAULT = True
 GATES = ("i", "f", "o")
 TITLES = {"i": "input gate i", "f": "forget gate f", "o": "output gate o"}
 
@@ -27,7 +25,7 @@ class Budget:
     gate_n: int  # test sequences the averages are taken over
 
 
-QUICK, FULL = Budget(gate_n=32), Budget(gate_n=500)
+BUDGET = Tiers(quick=Budget(gate_n=32), full=Budget(gate_n=500))
 
 
 def model_spec(setting: Setting) -> RunSpec:
@@ -41,7 +39,7 @@ def specs(setting: Setting) -> list[RunSpec]:
 def measure(setting: Setting, runs, results) -> dict:
     spec = model_spec(setting)
     model = runs.train(spec)[1]
-    test = held_out_set(spec.seq_len, setting.budget(QUICK, FULL).gate_n)
+    test = held_out_set(spec.seq_len, BUDGET.of(setting).gate_n)
     with torch.no_grad():
         logits, gates = model(test.tokens, return_gates=True)
     correct = logits.argmax(1) == test.labels
@@ -166,3 +164,6 @@ def probe_summary(probe: dict, positions: list[int], T: int) -> str:
                          + (f", above 90% from t = {above}" if above is not None else ", never above 90%"))
     return (f"Read-outs fitted on {probe['train']} test sequences and scored on the other {probe['held_out']} "
             f"(the windows are t = {lo1}–{hi1} and {lo2}–{hi2}): " + "; ".join(parts) + ".")
+
+
+EXPERIMENT = Experiment(name="gates", default=True, specs=specs, measure=measure, render=render, budget=BUDGET)

@@ -8,13 +8,11 @@ from lstm_book.book import figures
 from lstm_book import probes
 from lstm_book.tasks import temporal_order_windows
 from lstm_book.book.experiments import ablation, flagship
-from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output, Setting
+from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.inits import Init
 from lstm_book.book.pipeline.tables import subscript, table
 from lstm_book.book.pipeline.run_spec import RunSpec, held_out_set
 
-NAME = "gradients"
-DEFAULT = True
 RNN = "rnn"  # the key of the vanilla RNN beside the initialisations' keys
 
 
@@ -23,7 +21,7 @@ class Budget:
     probe_n: int  # test sequences averaged over
 
 
-QUICK, FULL = Budget(probe_n=32), Budget(probe_n=256)
+BUDGET = Tiers(quick=Budget(probe_n=32), full=Budget(probe_n=256))
 
 
 def models(setting: Setting) -> dict[str, RunSpec]:
@@ -36,7 +34,7 @@ def specs(setting: Setting) -> list[RunSpec]:
 
 
 def measure(setting: Setting, runs, results) -> dict:
-    b = setting.budget(QUICK, FULL)
+    b = BUDGET.of(setting)
     spec = models(setting)[flagship.INIT.key]
     T = spec.seq_len
     early, last = sum(temporal_order_windows(T)[0]) // 2, T - 1  # the first window's middle, the last input
@@ -95,3 +93,6 @@ def render(results: dict) -> list[Output]:
                                          ratio_rows, "lrr")),
         Fragment("cell_gradient_summary", summary),
     ]
+
+
+EXPERIMENT = Experiment(name="gradients", default=True, specs=specs, measure=measure, render=render, budget=BUDGET)

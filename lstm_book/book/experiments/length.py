@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from lstm_book.book import figures
 from lstm_book.tasks import TEMPORAL_ORDER_CHANCE
 from lstm_book.book.experiments import flagship
-from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output, Setting
+from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.inits import Init
 from lstm_book.book.pipeline.tables import pct, percent, table
 from lstm_book.book.pipeline.run_spec import RunSpec
 
-NAME = "length"
-DEFAULT = True
 SOLVED = 0.99  # a run stops once test accuracy reaches this
 
 
@@ -24,12 +22,14 @@ class Budget:
     epochs: int
 
 
-QUICK = Budget(lengths=(25, 50, 100, 200), n_train=32, epochs=1)
-FULL = Budget(lengths=(25, 50, 100, 200), n_train=3000, epochs=4)
+BUDGET = Tiers(
+    quick=Budget(lengths=(25, 50, 100, 200), n_train=32, epochs=1),
+    full=Budget(lengths=(25, 50, 100, 200), n_train=3000, epochs=4),
+)
 
 
 def specs(setting: Setting) -> list[RunSpec]:
-    b = setting.budget(QUICK, FULL)
+    b = BUDGET.of(setting)
     s = setting.seed
     return [flagship.spec(setting, cell, s, name=f"length-{cell}-T{T}-s{s}", group="length", seq_len=T,
                           n_train=b.n_train, epochs=b.epochs, stop_at=SOLVED)
@@ -67,3 +67,6 @@ def render(results: dict) -> list[Output]:
                                        rows, "rrr")),
         Fragment("length_budget", budget),
     ]
+
+
+EXPERIMENT = Experiment(name="length", default=True, specs=specs, measure=measure, render=render, budget=BUDGET)

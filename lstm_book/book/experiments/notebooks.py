@@ -27,11 +27,9 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from lstm_book.book.pipeline.interface import NotebookOutput, Setting
+from lstm_book.book.pipeline.interface import Experiment, NotebookOutput, Setting, Tiers
 from lstm_book.book.pipeline.outputs import ROOT, git_commit
 
-NAME = "notebooks"
-DEFAULT = True
 SOURCES = ROOT / "docs" / "notebooks"  # NAME.py, the jupytext sources
 TINY = "LSTM_BOOK_NOTEBOOK_TINY"  # the environment variable the notebooks read
 
@@ -42,7 +40,7 @@ class Budget:
     timeout: int  # seconds allowed per cell
 
 
-QUICK, FULL = Budget(tiny=True, timeout=300), Budget(tiny=False, timeout=1200)
+BUDGET = Tiers(quick=Budget(tiny=True, timeout=300), full=Budget(tiny=False, timeout=1200))
 
 
 def sources() -> list[Path]:
@@ -76,7 +74,7 @@ def read(source: Path):
     return jupytext.read(source)
 
 
-def run(nb, tiny: bool, timeout: int = FULL.timeout):
+def run(nb, tiny: bool, timeout: int = BUDGET.full.timeout):
     """Execute ``nb`` in place in a fresh ``python3`` kernel started in the repository's root; return it.
 
     Raises ``nbclient.exceptions.CellExecutionError`` if a cell fails.
@@ -115,7 +113,7 @@ def finish(nb, source: Path, tiny: bool) -> str:
 
 
 def exports(setting: Setting, runs, results) -> list[NotebookOutput]:
-    b = setting.budget(QUICK, FULL)
+    b = BUDGET.of(setting)
     written = []
     for source in sources():
         print(f"   executing {source.relative_to(ROOT)} ({'tiny' if b.tiny else 'full'} budget)", flush=True)
@@ -126,3 +124,6 @@ def exports(setting: Setting, runs, results) -> list[NotebookOutput]:
 
 def render(results: dict) -> list:
     return []
+
+
+EXPERIMENT = Experiment(name="notebooks", default=True, specs=specs, measure=measure, render=render, exports=exports, budget=BUDGET)

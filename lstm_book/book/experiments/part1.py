@@ -9,12 +9,10 @@ import numpy as np
 from lstm_book.book import figures
 from lstm_book import probes
 from lstm_book.tasks import temporal_order_windows
-from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output, Setting
+from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.inits import sigmoid
 from lstm_book.book.pipeline.tables import table
 
-NAME = "part1"
-DEFAULT = True
 
 
 @dataclass(frozen=True)
@@ -25,7 +23,7 @@ class Budget:
     input_scale: float = 0.5
 
 
-QUICK = FULL = Budget()  # cheap at any size
+BUDGET = Tiers(quick=Budget(), full=Budget())  # cheap at any size
 DECAY_T = 100  # the flagship's sequence length
 DECAY_BIASES = (0.0, 1.0, 2.0, 3.0, float(np.log(DECAY_T - 1)))  # the last is chrono's largest at T_max = T
 DECAY_STEPS = DECAY_T - 1 - sum(temporal_order_windows(DECAY_T)[0]) // 2  # the first window's middle to the end
@@ -36,7 +34,7 @@ def specs(setting: Setting) -> list:
 
 
 def measure(setting: Setting, runs, results) -> dict:
-    b = setting.budget(QUICK, FULL)
+    b = BUDGET.of(setting)
     norms, linear, summary = {}, {}, {}
     for rho in b.radii:
         with_tanh, lin = probes.rnn_jacobian_norms(rho, hidden_size=b.hidden_size, steps=b.steps,
@@ -69,3 +67,6 @@ def render(results: dict) -> list[Output]:
                  + f"\n\n{DECAY_STEPS} steps: from the middle of the first informative window, at position "
                  f"{DECAY_T - 1 - DECAY_STEPS}, to the end of a sequence of length T = {DECAY_T}."),
     ]
+
+
+EXPERIMENT = Experiment(name="part1", default=True, specs=specs, measure=measure, render=render, budget=BUDGET)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from lstm_book import packing
-from lstm_book.book.pipeline.interface import Fragment, Output, Setting
+from lstm_book.book.pipeline.interface import Experiment, Fragment, Output, Setting
 
-NAME = "part2"
-DEFAULT = True
 PACKING_EXAMPLE = (4, 2, 1)  # sequence lengths of the packing page's table
 
 
@@ -20,3 +18,6 @@ def measure(setting: Setting, runs, results) -> dict:
 
 def render(results: dict) -> list[Output]:
     return [Fragment("packing_table", packing.batch_sizes_table(results["packing"]["lengths"]))]
+
+
+EXPERIMENT = Experiment(name="part2", default=True, specs=specs, measure=measure, render=render)

@@ -12,14 +12,12 @@ from lstm_book import training
 from lstm_book.models import Seq2Seq, exact_match
 from lstm_book.params import count_parameters
 from lstm_book.tasks import BOS, DIGIT_OFFSET, DIGIT_VOCAB_SIZE, EOS, PAD, DigitStrings, digit_reversal
-from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output, Setting
+from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.tables import pct, table
 from lstm_book.book.pipeline.run_spec import CACHE_VERSION, TEST_SEED
 
-NAME = "seq2seq"
-DEFAULT = True
 EXAMPLES = 8  # held-out strings decoded on the page
-# Part 2's test (tests/test_models.py) holds a smaller recipe to a bar; the pages set it beside this run.
+# Part 2's test (tests/library/test_models.py) holds a smaller recipe to a bar; the pages set it beside this run.
 TEST_RECIPE = {"min_len": 1, "max_len": 6, "n_train": 20_000, "n_test": 1000, "steps": 500, "batch_size": 64,
                "max_lr": 1e-2, "embed_dim": 32, "hidden_size": 128, "bar": 0.99}
 
@@ -31,8 +29,10 @@ class Budget:
     epochs: int
 
 
-QUICK = Budget(n_train=128, n_test=32, epochs=2)
-FULL = Budget(n_train=10000, n_test=500, epochs=6)
+BUDGET = Tiers(
+    quick=Budget(n_train=128, n_test=32, epochs=2),
+    full=Budget(n_train=10000, n_test=500, epochs=6),
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class Seq2SeqSpec:
 
 
 def model_spec(setting: Setting) -> Seq2SeqSpec:
-    b = setting.budget(QUICK, FULL)
+    b = BUDGET.of(setting)
     return Seq2SeqSpec(n_train=b.n_train, n_test=b.n_test, epochs=b.epochs, seed=setting.seed)
 
 
@@ -146,3 +146,6 @@ def render(results: dict) -> list[Output]:
         Fragment("seq2seq_examples", table(["input", "reversed (target)", "decoded greedily", "exact"], rows, "lllc")),
         Fragment("seq2seq_summary", summary),
     ]
+
+
+EXPERIMENT = Experiment(name="seq2seq", default=True, specs=specs, measure=measure, render=render, budget=BUDGET)

@@ -1,14 +1,16 @@
-"""The book's experiments, one module each, in the order the book presents them.
+"""The book's experiments, in the order the book presents them.
 
-``scripts/regenerate_figures.py`` runs them through :func:`lstm_book.book.pipeline.runner.run`; each
-module's interface is described in :mod:`lstm_book.book.pipeline.interface`. To add an experiment, write
-its module and add one line here (CONTRIBUTING.md lists the other two places: its page and the nav).
+``scripts/regenerate_figures.py`` runs them through :func:`lstm_book.book.pipeline.runner.run`; each is an
+:class:`lstm_book.book.pipeline.interface.Experiment`. To add an experiment, write its module (ending with
+``EXPERIMENT = Experiment(...)``) and add one line here (CONTRIBUTING.md lists the other two places: its
+page and the nav).
 """
 
 from lstm_book.book.experiments import ablation, charlm, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, notebooks, part1, part2, seq2seq
+from lstm_book.book.pipeline.interface import Experiment
 
 # --8<-- [start:registry]
-EXPERIMENTS = {module.NAME: module for module in (
+EXPERIMENTS: dict[str, Experiment] = {module.EXPERIMENT.name: module.EXPERIMENT for module in (
     part1,  # Part 1's illustrations
     part2,  # Part 2's illustrations (packing)
     flagship,  # Part 3: training, LSTM vs RNN
@@ -25,4 +27,4 @@ EXPERIMENTS = {module.NAME: module for module in (
     claims,  # Part 3: reproducing the article (reads the others' results)
 )}
 # --8<-- [end:registry]
-DEFAULT = [name for name, module in EXPERIMENTS.items() if module.DEFAULT]
+DEFAULT = [name for name, experiment in EXPERIMENTS.items() if experiment.default]

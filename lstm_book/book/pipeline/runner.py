@@ -1,6 +1,6 @@
 """Run experiments: train their runs in parallel, measure, render, and write everything with provenance.
 
-The runner knows no experiment: it asks each module of the registry for its runs (``specs``,
+The runner knows no experiment: it asks each experiment of the registry for its runs (``specs``,
 ``follow_up``), its ``results.json`` sections (``measure``) and its outputs (``render``). Results
 of earlier invocations are kept: a section is replaced only by a new measurement of it, runs are
 merged by name.
@@ -90,19 +90,19 @@ def run(names: list[str] | None, opt: Options) -> dict:
     runs = Runs(cache, device, opt.force, opt.progress, opt.jobs, opt.threads)
     timings = {}
     t0 = time.time()
-    follow = [EXPERIMENTS[n].follow_up(setting) for n in selected if hasattr(EXPERIMENTS[n], "follow_up")]
+    follow = [EXPERIMENTS[n].follow_up(setting) for n in selected]
     runs.prefetch([s for n in selected for s in EXPERIMENTS[n].specs(setting)],
                   follow_up=lambda spec, history: [s for f in follow for s in f(spec, history)])
     if time.time() - t0 > 1:
         timings["parallel training"] = round(time.time() - t0, 1)
     for name in selected:
-        module, t0 = EXPERIMENTS[name], time.time()
+        experiment, t0 = EXPERIMENTS[name], time.time()
         print(f"== {name}", flush=True)
         runs.clear_used()
-        results.update(module.measure(setting, runs, results))
-        exported = module.exports(setting, runs, results) if hasattr(module, "exports") else []
+        results.update(experiment.measure(setting, runs, results))
+        exported = experiment.exports(setting, runs, results)
         _record_tier(name, runs.clear_used(), runs, results, selected, opt, started)
-        write_outputs(exported + module.render(results), opt.out,
+        write_outputs(exported + experiment.render(results), opt.out,
                       {**provenance, "wall_seconds": round(time.time() - t0, 2)})
         timings[name] = round(time.time() - t0, 1)
         print(f"   {name} done in {timings[name]:.1f} s", flush=True)
@@ -157,7 +157,7 @@ def redraw(selected: list[str], results: dict, out: Path, provenance: dict) -> d
 def _record_tier(name: str, used: set[str], runs: Runs, results: dict, selected: list[str], opt: Options,
                  started: float) -> None:
     """An experiment outside the default run records its own invocation (``<name>_run``) when it trained."""
-    if EXPERIMENTS[name].DEFAULT or not used & runs.trained:
+    if EXPERIMENTS[name].default or not used & runs.trained:
         return
     records = [runs.records[n] for n in used if n in runs.records]
     results[f"{name}_run"] = {

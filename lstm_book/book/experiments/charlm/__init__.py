@@ -23,12 +23,10 @@ from lstm_book.ngram import KneserNey
 from lstm_book.params import count_parameters
 from lstm_book.book.experiments.charlm import unit_search, ledger_rows
 from lstm_book.book.experiments.charlm.lm_runs import LANES, LMSpec, _texts
-from lstm_book.book.pipeline.interface import DataOutput, FigureOutput, Fragment, Output, Setting
+from lstm_book.book.pipeline.interface import DataOutput, Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.tables import table
 
-NAME = "charlm"
-DEFAULT = True
-EXPORTS = ("explorer/charlm.json",)  # the trained LSTM, for the typer on the page
+EXPORT = "explorer/charlm.json"  # the trained LSTM, for the typer on the page
 CELLS = {"lstm": ("LSTM", figures.LSTM_COLOUR), "rnn": ("vanilla RNN", figures.RNN_COLOUR)}
 NGRAM_COLOUR = figures.GREEN
 TEMPERATURES = (0.5, 0.8, 1.0)
@@ -53,12 +51,14 @@ class Budget:
     excerpt: tuple[str, int, int]  # the coloured text: file, first and last line (1-based)
 
 
-QUICK = Budget(steps=24, eval_every=12, snapshots=(12, 24), hidden_size=32, batch_size=16, bptt=32,
+BUDGET = Tiers(
+    quick=Budget(steps=24, eval_every=12, snapshots=(12, 24), hidden_size=32, batch_size=16, bptt=32,
                train_chars=60_000, held_out_chars=12_000, val_chars=4_096, max_order=5, sample_chars=80,
-               excerpt=("asynchat.py", 60, 72))
-FULL = Budget(steps=6000, eval_every=250, snapshots=(250, 1000, 6000), hidden_size=128, batch_size=64, bptt=128,
+               excerpt=("asynchat.py", 60, 72)),
+    full=Budget(steps=6000, eval_every=250, snapshots=(250, 1000, 6000), hidden_size=128, batch_size=64, bptt=128,
               train_chars=None, held_out_chars=None, val_chars=32_768, max_order=9, sample_chars=600,
-              excerpt=("traceback.py", 876, 899))
+              excerpt=("traceback.py", 876, 899)),
+)
 
 
 def streams(b: Budget) -> dict[str, corpus.Stream]:
@@ -69,7 +69,7 @@ def streams(b: Budget) -> dict[str, corpus.Stream]:
 
 
 def model_specs(setting: Setting) -> dict[str, LMSpec]:
-    b = setting.budget(QUICK, FULL)
+    b = BUDGET.of(setting)
     return {cell: LMSpec(f"charlm-{cell}", cell, b.steps, b.eval_every, b.snapshots, b.hidden_size, b.batch_size,
                          b.bptt, b.train_chars, b.val_chars, seed=setting.seed) for cell in CELLS}
 
@@ -98,7 +98,7 @@ def closer_stats(text_closers, probs: dict[str, np.ndarray]) -> dict:
 
 
 def measure(setting: Setting, runs, results) -> dict:
-    b = setting.budget(QUICK, FULL)
+    b = BUDGET.of(setting)
     text = streams(b)
     trained, histories, seconds = {}, {}, {}
     specs_of = model_specs(setting)
@@ -159,7 +159,7 @@ def measure(setting: Setting, runs, results) -> dict:
 def exports(setting: Setting, runs, results) -> list[DataOutput]:
     spec = model_specs(setting)["lstm"]
     data = unit_search.export(runs.train(spec)[1], results["charlm"], spec.name)
-    return [DataOutput(EXPORTS[0], data, {"model": spec.config()})]
+    return [DataOutput(EXPORT, data, {"model": spec.config()})]
 
 def _closers(stream: corpus.Stream) -> list:
     """The closers of every file of a stream, at their positions in the stream (cut files: those inside the cut)."""
@@ -272,3 +272,6 @@ def closer_sentence(cl: dict, bins, order: int) -> str:
                      f"than the {order}-gram in {len(wins)} of {sum(a is not None for a in lstm)} distance bins"
                      + (f" (distances {', '.join(wins)})" if wins else "") + ".")
     return " ".join(parts)
+
+
+EXPERIMENT = Experiment(name="charlm", default=True, specs=specs, measure=measure, render=render, exports=exports, export_names=(EXPORT,), budget=BUDGET)

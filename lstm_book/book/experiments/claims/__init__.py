@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from lstm_book import tasks
 from lstm_book.book.experiments.claims import article, param_search
-from lstm_book.book.pipeline.interface import Fragment, Output, Setting, UserError
+from lstm_book.book.pipeline.interface import Experiment, Fragment, Output, Setting, UserError
 from lstm_book.book.pipeline.inits import Init
 from lstm_book.book.pipeline.tables import pct, percent, subscript, table
 
-NAME = "claims"
-DEFAULT = True
 QUOTED = ("bias_one", "cell_state")  # rows other pages quote on their own (claim_<id>.md)
 NEEDS = {"flagship": "flagship", "ablation": "ablation", "gradients": "gradients", "gates": "gates",
          "length_sweep": "length"}  # results.json section -> the experiment that writes it
@@ -233,3 +231,6 @@ def render(results: dict) -> list[Output]:
               for c in results["claims"] if c["id"] in QUOTED]
     return [Fragment("reproduction", reproduction), Fragment("param_search", search_text),
             Fragment("claims", ledger), *quoted]
+
+
+EXPERIMENT = Experiment(name="claims", default=True, specs=specs, measure=measure, render=render)

@@ -29,11 +29,9 @@ from lstm_book.book.experiments.diagrams.stacking_diagram import stacking
 from lstm_book.book.experiments.diagrams.strip_diagram import class_name, strip
 from lstm_book.book.experiments.diagrams.unrolled_diagram import unrolled
 from lstm_book.book.palette import PALETTES
-from lstm_book.book.pipeline.interface import Output, Setting, SvgOutput
+from lstm_book.book.pipeline.interface import Experiment, Output, Setting, SvgOutput
 
 
-NAME = "diagrams"
-DEFAULT = True
 
 
 def render_all(example: Mapping) -> dict[str, str]:
@@ -67,3 +65,6 @@ def render(results: dict) -> list[Output]:
     example = results["gates"]["example"]
     config = {"example": results["gates"]["model"], "example_index": results["gates"]["example_index"]}
     return [SvgOutput(f"diagrams/{name}", text, config) for name, text in render_all(example).items()]
+
+
+EXPERIMENT = Experiment(name="diagrams", default=True, specs=specs, measure=measure, render=render)

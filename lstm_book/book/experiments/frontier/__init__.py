@@ -16,13 +16,11 @@ import numpy as np
 from lstm_book.book import figures
 from lstm_book.book.experiments import flagship
 from lstm_book.book.experiments.frontier import highway
-from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output, Setting
+from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.inits import CHRONO, TORCH, Init
 from lstm_book.book.pipeline.tables import pct, table
 from lstm_book.book.pipeline.run_spec import RunSpec
 
-NAME = "frontier"
-DEFAULT = False  # about 20 minutes on 2 cores: runs only when named
 INITS = (TORCH, Init("bias", 1.0), Init("bias", 3.0), CHRONO)  # the LSTM's
 GRU_INITS = (TORCH, CHRONO)  # the GRU's update gate (Eq. 20): torch's default, and chrono for z
 RNN = "rnn"
@@ -46,11 +44,13 @@ class Budget:
 
 # Quick: tiny lengths, and a low bar for "solved" so that both branches of the continue-or-stop rule
 # run (nothing reaches 99% on this budget).
-QUICK = Budget(lengths=(20, 30, 40), epochs=(2, 2, 2), n_train=64, n_test=64, seeds=3, solved=0.3, batch_size=32,
-               highway_T=30, compare_T=20, probe_n=16, gate_n=16)
-FULL = Budget(lengths=(50, 100, 200, 500, 1000), epochs=(3, 4, 5, 8, 10), n_train=4000, n_test=500, seeds=3,
+BUDGET = Tiers(
+    quick=Budget(lengths=(20, 30, 40), epochs=(2, 2, 2), n_train=64, n_test=64, seeds=3, solved=0.3, batch_size=32,
+               highway_T=30, compare_T=20, probe_n=16, gate_n=16),
+    full=Budget(lengths=(50, 100, 200, 500, 1000), epochs=(3, 4, 5, 8, 10), n_train=4000, n_test=500, seeds=3,
               solved=0.99, batch_size=32,  # batch 64 left 2 of 3 chrono seeds stalled at T = 500; 32 solved them
-              highway_T=500, compare_T=100, probe_n=64, gate_n=100)
+              highway_T=500, compare_T=100, probe_n=64, gate_n=100),
+)
 
 
 def keys() -> list[str]:
@@ -73,7 +73,7 @@ def label(key: str) -> str:
 
 def spec(setting: Setting, key: str, seq_len: int, seed: int) -> RunSpec:
     """One frontier run: configuration ``key`` at length ``seq_len``, stopping once it is solved."""
-    b = setting.budget(QUICK, FULL)
+    b = BUDGET.of(setting)
     epochs = dict(zip(b.lengths, b.epochs))[seq_len]
     cell, init = config(key)
     fields = {"cell": "rnn", "forget_bias": None} if init is None else {"cell": cell, **init.spec_fields()}
@@ -90,17 +90,17 @@ def key_of(run: RunSpec) -> str:
 
 
 def seeds(setting: Setting) -> list[int]:
-    return setting.seeds(setting.budget(QUICK, FULL).seeds)
+    return setting.seeds(BUDGET.of(setting).seeds)
 
 
 def first_specs(setting: Setting) -> list[RunSpec]:
     """Every configuration and seed at the shortest length: where the frontier starts."""
-    first = setting.budget(QUICK, FULL).lengths[0]
+    first = BUDGET.of(setting).lengths[0]
     return [spec(setting, key, first, seed) for key in keys() for seed in seeds(setting)]
 
 
 def specs(setting: Setting) -> list[RunSpec]:
-    return first_specs(setting) + highway.specs(setting.budget(QUICK, FULL), _maker(setting), setting.seed)
+    return first_specs(setting) + highway.specs(BUDGET.of(setting), _maker(setting), setting.seed)
 
 
 def _maker(setting: Setting):
@@ -111,7 +111,7 @@ def _maker(setting: Setting):
 # --8<-- [start:rule]
 def next_specs(setting: Setting, key: str, seq_len: int, histories: list) -> list[RunSpec]:
     """The frontier's rule: a configuration goes on to the next length once a seed solved this one."""
-    b = setting.budget(QUICK, FULL)
+    b = BUDGET.of(setting)
     solved = any(h.first_epoch_reaching(b.solved) is not None for h in histories)
     i = b.lengths.index(seq_len)
     if not solved or i + 1 == len(b.lengths):
@@ -135,7 +135,7 @@ def follow_up(setting: Setting):
 
 
 def measure(setting: Setting, runs, results) -> dict:
-    b = setting.budget(QUICK, FULL)
+    b = BUDGET.of(setting)
     grid: dict[str, dict[str, dict]] = {}
     for key in keys():
         grid[key] = {}
@@ -157,7 +157,7 @@ def measure(setting: Setting, runs, results) -> dict:
     one = spec(setting, CHRONO.key, b.lengths[0], setting.seed)
     config = {"lengths": list(b.lengths), "epochs": list(b.epochs), "n_train": b.n_train, "n_test": b.n_test,
               "seeds": seeds(setting), "solved_at": b.solved, "batch_size": b.batch_size,
-              "flagship_batch_size": setting.budget(flagship.QUICK, flagship.FULL).batch_size,
+              "flagship_batch_size": flagship.BUDGET.of(setting).batch_size,
               "embed_dim": one.embed_dim, "hidden_size": one.hidden_size, "lr": one.lr, "clip": one.clip}
     sections = {"frontier": {"config": config, "grid": grid, "train_seconds": round(total, 1)}}
     return {**sections, **highway.measure(b, _maker(setting), setting.seed, runs, grid)}
@@ -245,3 +245,6 @@ def render(results: dict) -> list[Output]:
             f"process(es) on a {run['cpu_count']}-core machine; its runs took {run['train_seconds'] / 60:.1f} minutes "
             f"of training in total, summed over runs.")))
     return outputs + highway.render(results)
+
+
+EXPERIMENT = Experiment(name="frontier", default=False, specs=specs, measure=measure, render=render, follow_up=follow_up, budget=BUDGET)  # about 20 minutes on 2 cores: runs only when named
