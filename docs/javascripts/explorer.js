@@ -384,7 +384,7 @@
     root.classList.add("lstm-explorer--ready");
   }
 
-  // The task's rules, for tests (tests/test_explorer.py checks them against lstm_book/tasks.py).
+  // The task's rules, for tests (tests/site/test_explorer.py checks them against lstm_book/tasks.py).
   window.lstmBook.temporalOrder = { windowsAt, trueClass };
 
   // Material's document$ emits on the first load and after every instant navigation (which swaps the

@@ -1,7 +1,7 @@
 // lstm.js — the book's fourth twin: the forward pass of lstm_book.SequenceClassifier (and of the
 // character model lstm_book.lm.CharLM, whose head is read at the last step only) in plain
 // JavaScript (after the readable cell in lstm_book/cell.py, the hand-written BPTT in
-// lstm_book/bptt.py, and torch.nn.LSTM). tests/test_explorer.py and tests/test_charlm_typer.py
+// lstm_book/bptt.py, and torch.nn.LSTM). tests/site/test_explorer.py and tests/site/test_charlm_typer.py
 // check it against PyTorch.
 //
 //   token → embedding → LSTM layer 1 → … → LSTM layer L → linear head on the last h → softmax
