@@ -1,8 +1,8 @@
 """Every figure of the book as a function: data in, ``matplotlib.figure.Figure`` out.
 
 One style for all figures (:func:`book_style`): a transparent background with mid-grey text and
-axes, so the same SVG reads on the light and on the dark page theme; the Okabe–Ito colour-blind-safe
-palette (without its black and yellow, which vanish on one of the two backgrounds); figures at most
+axes, so the same SVG reads on the light and on the dark page theme; the book's one palette
+(:mod:`lstm_book.book.palette`: Okabe–Ito, one meaning per colour); figures at most
 6 inches wide with 11–12 pt text, so they stay legible when a phone scales them down; multi-panel
 figures stack their panels vertically for the same reason.
 
@@ -24,19 +24,17 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from lstm_book.book.palette import (BLUE, DIVERGING, GREY, LSTM_COLOUR, REFERENCE_COLOUR, RNN_COLOUR, SEQUENTIAL as SEQUENTIAL_CMAP,
+                                     VERMILLION, sequential)
 from lstm_book.files import atomic_write_bytes
 
 
-# Okabe & Ito (2008) colour-blind-safe palette, minus black and yellow (invisible on dark or light pages).
-BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY = "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"
-PALETTE = [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY]
-GREY = "#8c8c8c"  # text, axes, ticks: ~3.4:1 on white and ~5:1 on Material's dark slate background
-LIGHT_GREY = "#8c8c8c55"
-LSTM_COLOUR, RNN_COLOUR = BLUE, VERMILLION
-ARTICLE_COLOUR = PURPLE
-SEQUENTIAL_CMAP = "viridis"  # perceptually uniform, colour-blind-safe, readable on both themes
-# signed values (the cell state): blue below zero, vermillion above, light grey at zero (as the explorer draws them)
-DIVERGING_CMAP = matplotlib.colors.LinearSegmentedColormap.from_list("book_diverging", [BLUE, "#f2f2f2", VERMILLION])
+# The colours are the book's one palette (lstm_book/book/palette.py): one meaning per colour, everywhere.
+PALETTE = [sequential(k, 4) for k in range(4)]  # series with no colour of their own: steps of the sequential scale
+LIGHT_GREY = GREY + "55"
+ARTICLE_COLOUR = REFERENCE_COLOUR
+# signed values (the cell state): blue below zero, neutral at zero, vermillion above (as every widget draws them)
+DIVERGING_CMAP = matplotlib.colors.LinearSegmentedColormap.from_list("book_diverging", list(DIVERGING))
 
 STYLE = {
     "figure.facecolor": "none",
@@ -116,12 +114,12 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
 
 
 def sigmoid_tanh(x: np.ndarray) -> Figure:
-    """σ(x) and tanh(x) on the grid ``x``, with σ(1) ≈ 0.73 marked (the forget-bias-1 starting point)."""
+    """σ(a) and tanh(a) on the grid ``x`` of pre-activations a, with σ(1) ≈ 0.73 marked (the forget-bias-1 start)."""
     with book_style():
         fig, ax = _new_figure(height=3.4)
         sig = 1.0 / (1.0 + np.exp(-x))
-        ax.plot(x, sig, color=BLUE, label=r"$\sigma(x)$  (gates: range 0…1)")
-        ax.plot(x, np.tanh(x), color=VERMILLION, linestyle="--", label=r"$\tanh(x)$  (values: range −1…1)")
+        ax.plot(x, sig, color=BLUE, label=r"$\sigma(a)$  (gates: range 0…1)")
+        ax.plot(x, np.tanh(x), color=VERMILLION, linestyle="--", label=r"$\tanh(a)$  (values: range −1…1)")
         s1 = 1.0 / (1.0 + np.exp(-1.0))
         ax.plot([1, 1], [-1.05, s1], color=GREY, linewidth=1, linestyle=":")
         ax.plot([x.min(), 1], [s1, s1], color=GREY, linewidth=1, linestyle=":")
@@ -136,19 +134,20 @@ def sigmoid_tanh(x: np.ndarray) -> Figure:
         ax.axhline(0, color=GREY, linewidth=0.8)
         ax.set_xlim(x.min(), x.max())
         ax.set_ylim(-1.05, 1.05)
-        ax.set_xlabel("pre-activation $x$")
+        ax.set_xlabel("pre-activation $a$")
         ax.set_ylabel("activation")
         ax.legend(loc="lower right")
     return fig
 
 
 def jacobian_products(steps: np.ndarray, norms: Mapping[str, np.ndarray], linear: Mapping[str, np.ndarray]) -> Figure:
-    """Norm of a product of vanilla-RNN Jacobians vs the number of steps, one line per spectral radius.
+    """Norm of a product of vanilla-RNN Jacobians vs the distance in steps, one line per spectral radius.
 
     Args:
-        steps: ``(K,)`` numbers of steps k = 1..K.
-        norms: label → ``(K,)`` spectral norm of ∏_{t=1..k} diag(1 − h_t²) W_hh along a real trajectory.
-        linear: label → ``(K,)`` spectral norm of W_hh^k (the product without the tanh factors), drawn dotted.
+        steps: ``(N,)`` distances d = 1..N, in steps back in time.
+        norms: label → ``(N,)`` spectral norm of the product of d factors diag(1 − h_t²) W_hh (Eq. 3) along
+            a real trajectory.
+        linear: label → ``(N,)`` spectral norm of W_hh^d (the product without the tanh factors), drawn dotted.
     """
     with book_style():
         fig, ax = _new_figure(height=3.8)
@@ -156,14 +155,14 @@ def jacobian_products(steps: np.ndarray, norms: Mapping[str, np.ndarray], linear
             ax.plot(steps, values, color=colour, label=label)
             if label in linear:
                 ax.plot(steps, linear[label], color=colour, linestyle=":", linewidth=1.3)
-        ax.plot([], [], color=GREY, linestyle=":", linewidth=1.3, label=r"$\|W_{hh}^k\|$ alone")
+        ax.plot([], [], color=GREY, linestyle=":", linewidth=1.3, label=r"$\|W_{hh}^d\|$ alone")
         ax.axhline(1.0, color=GREY, linewidth=0.8)
         ax.set_yscale("log")
         ax.set_yticks([10.0**e for e in range(-40, 41, 20)])
         ax.set_ylim(1e-42, 1e50)
         ax.minorticks_off()
         ax.set_xlim(steps.min(), steps.max())
-        ax.set_xlabel("number of steps back in time $k$")
+        ax.set_xlabel("distance $d$: steps back in time")
         ax.set_ylabel(r"$\|\prod\, \mathrm{diag}(1-h_t^2)\, W_{hh}\|_2$")
         ax.legend(loc="lower left", ncols=2, fontsize=9)
     return fig
@@ -387,8 +386,8 @@ def gate_position_panels(panels: Mapping[str, Mapping[str, Mapping[str, float]]]
         for ax, (title, stats) in zip(axes, panels.items()):
             labels = list(stats)
             x = np.arange(len(labels))
-            ax.bar(x - 0.2, [stats[k]["informative"] for k in labels], width=0.4, color=BLUE, label="at X/Y positions")
-            ax.bar(x + 0.2, [stats[k]["distractor"] for k in labels], width=0.4, color=ORANGE, label="at distractors")
+            ax.bar(x - 0.2, [stats[k]["informative"] for k in labels], width=0.4, color=sequential(0, 2), label="at X/Y positions")
+            ax.bar(x + 0.2, [stats[k]["distractor"] for k in labels], width=0.4, color=sequential(1, 2), label="at distractors")
             ax.set_xticks(x, labels)
             ax.set_ylim(0, 1)
             ax.set_xlabel("gate and layer")
@@ -412,7 +411,7 @@ def saturation_scatter(points: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> F
     for key, value in points.items():
         layer, gate = key.split(" · ")
         layers.setdefault(layer, {})[gate] = value
-    gate_colours = {"input gate i": BLUE, "forget gate f": VERMILLION, "output gate o": GREEN}
+    gate_colours = {"input gate i": sequential(0, 3), "forget gate f": sequential(1, 3), "output gate o": sequential(2, 3)}
     with book_style():
         fig, axes = _new_figure(1, len(layers), height=3.2, width=5.6, sharey=True)
         axes = np.atleast_1d(axes)
@@ -444,7 +443,7 @@ def seq2seq_curve(history: Mapping[str, Sequence[float]]) -> Figure:
         ax.set_xlabel("epoch")
         ax.set_ylabel("accuracy (%)")
         ax2 = ax.twinx()
-        ax2.plot(epochs, history["train_loss"], color=VERMILLION, linestyle=":", label="train loss (right axis)")
+        ax2.plot(epochs, history["train_loss"], color=LSTM_COLOUR, linestyle=":", label="train loss (right axis)")
         ax2.set_ylabel("cross-entropy (nats)")
         ax2.grid(False)
         ax2.spines["right"].set_visible(True)
@@ -549,7 +548,7 @@ def lm_curves(curves: Mapping[str, tuple[str, Sequence[int], Sequence[float]]],
         for label, (colour, steps, bpc) in curves.items():
             ax.plot(steps, bpc, color=colour, marker="o", markersize=3, label=label)
         if baseline is not None:
-            ax.axhline(baseline[1], color=GREEN, linestyle="--", linewidth=1.5, label=baseline[0])
+            ax.axhline(baseline[1], color=REFERENCE_COLOUR, linestyle="--", linewidth=1.5, label=baseline[0])
         ax.set_xlabel("training updates (chunks of characters)")
         ax.set_ylabel("validation bits per character")
         top = max(max(b) for _, _, b in curves.values())

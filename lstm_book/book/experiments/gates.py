@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from lstm_book.book import figures
+from lstm_book.book.palette import sequential
 from lstm_book import probes
 from lstm_book.tasks import TEMPORAL_ORDER_CLASSES, TEMPORAL_ORDER_SYMBOLS, decode_temporal_order, temporal_order_class_names
 from lstm_book.tasks import temporal_order_windows
@@ -99,7 +100,7 @@ def render(results: dict) -> list[Output]:
     cell_maps = figures.gate_heatmaps(cells, marks=pos, symbols=symbols, tokens=ex["tokens"], limits=(-c_max, c_max),
                                     cmap=figures.DIVERGING_CMAP, label="cell state c (log scale beyond ±0.1)", symlog=0.1)
     probe = g["probe"]
-    colours = {"layer 1": figures.BLUE, "layer 2": figures.VERMILLION}
+    colours = {"layer 1": sequential(0, 2), "layer 2": sequential(1, 2)}  # order: the sequential scale
     readout = figures.probe_accuracy(
         {f"read out: {target}": {layer: (colours[layer], "-", acc) for layer, acc in by_layer.items()}
          for target, by_layer in probe["accuracy"].items()},

@@ -28,7 +28,7 @@ from lstm_book.book.pipeline.tables import table
 
 EXPORT = "explorer/charlm.json"  # the trained LSTM, for the typer on the page
 CELLS = {"lstm": ("LSTM", figures.LSTM_COLOUR), "rnn": ("vanilla RNN", figures.RNN_COLOUR)}
-NGRAM_COLOUR = figures.GREEN
+NGRAM_COLOUR = figures.REFERENCE_COLOUR
 TEMPERATURES = (0.5, 0.8, 1.0)
 PRIME = "\ndef "
 SAMPLE_SEED = 0

@@ -22,7 +22,7 @@ from lstm_book.book.pipeline.tables import pct, table
 from lstm_book.book.pipeline.run_spec import RunSpec
 
 INITS = (TORCH, Init("bias", 1.0), Init("bias", 3.0), CHRONO)  # the LSTM's
-GRU_INITS = (TORCH, CHRONO)  # the GRU's update gate (Eq. 20): torch's default, and chrono for z
+GRU_INITS = (TORCH, CHRONO)  # the GRU's update gate (Eq. 18): torch's default, and chrono for z
 RNN = "rnn"
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU"}
 

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from lstm_book.book import figures
+from lstm_book.book.palette import sequential
 from lstm_book import probes, training
 from lstm_book.tasks import temporal_order_windows
 from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output
@@ -22,7 +23,7 @@ from lstm_book.book.pipeline.tables import pct, subscript, table
 from lstm_book.book.pipeline.run_spec import RunSpec, held_out_set
 
 HIGHWAY_INITS = (Init("bias", 3.0), CHRONO)  # a constant bias vs chrono, watched during training
-MOMENT_COLOURS = (figures.ORANGE, figures.SKY, figures.BLUE)  # at initialisation, mid-training, end
+MOMENT_COLOURS = tuple(sequential(k, 3) for k in range(3))  # at initialisation, mid-training, end: the sequential scale
 TAU_BINS = np.logspace(0, 5, 61)  # histogram bins of τ in steps: 1 … 100,000
 
 
