@@ -613,7 +613,7 @@ def correlation_histograms(panels: Mapping[str, Mapping[str, tuple[str, Sequence
 
 
 # ----------------------------------------------------------------------------------------------
-# Part 2: the benchmark of scripts/bench_lstm.py
+# The appendix: the benchmark (the bench experiment)
 # ----------------------------------------------------------------------------------------------
 
 
