@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 from lstm_book.book.experiments.bench.timing import LABELS, PYTHON_ROW, VARIANTS
+from lstm_book.book.figures import GREY, book_style, new_figure
+from matplotlib.figure import Figure
+from collections.abc import Mapping, Sequence
 
 
 def markdown(report: dict) -> str:
@@ -121,3 +124,42 @@ def markdown(report: dict) -> str:
         lines.append(f"| {LABELS[v]} | {mem[v]['median_MiB']:.1f} | "
                      f"{mem[v]['median_MiB'] / mem['torch']['median_MiB']:.2f}× |")
     return "\n".join(lines) + "\n"
+
+# ----- its figure ---------------------------------------------------------------------------
+
+
+def bench_ratios(rows: Sequence[Mapping], variants: Mapping[str, str], reference: str) -> Figure:
+    """Time of each variant relative to a reference implementation, against sequence length, on a log scale.
+
+    Args:
+        rows: one per length, each with ``T`` and, per kind (``train``, ``forward``) and variant ``v``, the
+            median ratio ``{kind}_{v}_ratio`` and its interquartile range ``{kind}_{v}_iqr`` (a pair).
+        variants: variant key → ``(label, colour)``, e.g. ``{"manual": ("ours, hand-written BPTT", BLUE)}``.
+        reference: the reference's label, drawn as the dotted line at 1×.
+    """
+    rows = sorted(rows, key=lambda r: r["T"])
+    fig, axes = new_figure(1, 2, height=3.4, width=7.2, sharey=True)
+    ratios = [r[f"{k}_{v}_iqr"][j] for r in rows for k in ("train", "forward") for v in variants for j in (0, 1)]
+    with book_style():
+        for ax, kind, title in zip(axes, ("train", "forward"), ("training step", "forward (no grad)")):
+            Ts = [r["T"] for r in rows]
+            for v, (label, colour) in variants.items():
+                ax.plot(Ts, [r[f"{kind}_{v}_ratio"] for r in rows], marker="o", color=colour, label=label)
+                ax.fill_between(Ts, [r[f"{kind}_{v}_iqr"][0] for r in rows], [r[f"{kind}_{v}_iqr"][1] for r in rows],
+                                color=colour, alpha=0.18, linewidth=0)
+            ax.axhline(1.0, color=GREY, linestyle=":", linewidth=1.2, label=reference)
+            ax.set_xscale("log")
+            ax.set_xticks(Ts, [str(t) for t in Ts])
+            ax.minorticks_off()
+            ax.set_xlabel("sequence length $T$ (log scale)")
+            ax.set_title(title)
+        # log scale: a ratio of 2 looks as far from 1 as a ratio of 1/2, and 20× fits beside 1.1×
+        lo, hi = min(ratios + [1.0]) / 1.15, max(ratios + [1.0]) * 1.15
+        ticks = [t for t in (0.25, 0.5, 1, 1.5, 2, 3, 4, 8, 16, 32, 64) if lo <= t <= hi]
+        axes[0].set_yscale("log")
+        axes[0].set_ylim(lo, hi)
+        axes[0].set_yticks(ticks, [f"{t:g}×" for t in ticks])
+        axes[0].minorticks_off()
+        axes[0].set_ylabel(f"time / {reference}'s time (log)")
+        axes[0].legend(loc="upper left", fontsize=9)
+    return fig
