@@ -53,7 +53,7 @@ import torch
 from lstm_book.book import figures
 from lstm_book.book.palette import sequential
 from lstm_book.book.experiments.bench.memory import measure_memory
-from lstm_book.book.experiments.bench.report import markdown
+from lstm_book.book.experiments.bench.report import bench_ratios, markdown
 from lstm_book.book.experiments.bench.timing import (LABELS, VARIANTS, Shape, cpu_model, profile_forward, time_products,
                                                      time_recording, time_shape)
 from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
@@ -137,7 +137,7 @@ def render(results: dict) -> list[Output]:
     rows = [r for r in report["timings"] if r["hidden"] == report["meta"]["flagship_hidden"]]
     variants = {"autograd": (LABELS["autograd"], sequential(0, 2)), "manual": (LABELS["manual"], figures.LSTM_COLOUR)}
     return [Fragment("bench_lstm", markdown(report)),
-            FigureOutput("bench_lstm.svg", figures.bench_ratios(rows, variants, reference=LABELS["torch"]),
+            FigureOutput("bench_lstm.svg", bench_ratios(rows, variants, reference=LABELS["torch"]),
                          {"cpu_model": report["meta"]["cpu_model"], "quick": report["meta"]["quick"]})]
 
 
