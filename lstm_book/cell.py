@@ -134,7 +134,7 @@ def set_chrono_bias(bias_ih: Tensor, bias_hh: Tensor, t_max: int, generator: tor
 
 # --8<-- [start:gru_chrono]
 def set_chrono_update_bias(bias_ih: Tensor, bias_hh: Tensor, t_max: int, generator: torch.Generator | None = None) -> None:
-    """Chrono initialisation for a GRU: the update-gate bias b_z ~ log U(1, t_max − 1) (Eq. 20's z_t).
+    """Chrono initialisation for a GRU: the update-gate bias b_z ~ log U(1, t_max − 1) (the bias of z_t, Eq. 18).
 
     The update gate plays the forget gate's part: with z_t ≈ σ(b_z), Eq. (20) keeps a fraction
     σ(b_z) of h_{t−1} per step, a memory of about ``1 / (1 − σ(b_z)) = 1 + e^{b_z}`` steps, so drawing

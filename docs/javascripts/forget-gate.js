@@ -2,9 +2,9 @@
 //
 // With the weights' contribution switched off, the forget gate is its bias through a sigmoid,
 //   f = σ(b_f)                                   Eq. (4) with W x_t + W h_{t-1} = 0,
-// and with nothing written (i = 0) Eq. (7) multiplies a memory by f at every step, so after k steps
-//   c_k = f^k · c_0,
-// which decays with the time scale  τ = 1 / (1 − f) = 1 + e^{b_f}  steps (the text's reading of a bias).
+// and with nothing written (i = 0) Eq. (7) multiplies a memory by f at every step, so a distance of
+// d steps later it is f^d times what it was; its mean lifetime, the time scale of the text, is
+//   τ = Σ_{d ≥ 0} f^d = 1 / (1 − f) = 1 + e^{b_f}  steps.
 //
 // Markup: <div class="forget-widget" data-bias="1" data-steps="20">…</div>. The root exposes
 // data-f, data-fn and data-tau (full precision) for tests.
@@ -38,9 +38,9 @@
     const bias = el("input", { type: "range", min: "-3", max: "7", step: "0.1", value: root.dataset.bias || "1",
                                "aria-label": "forget bias b_f" });
     const steps = el("input", { type: "range", min: "1", max: "300", step: "1", value: root.dataset.steps || "20",
-                                "aria-label": "number of steps n" });
+                                "aria-label": "distance d in steps" });
     const [biasOut, stepsOut, fOut, fnOut, tauOut] = Array.from({ length: 5 }, () => el("output"));
-    // the plot: f^k for k = 0 … n, PyTorch's default b_f = 0 dashed for comparison, τ marked
+    // the plot: f^k for k = 0 … d, PyTorch's default b_f = 0 dashed for comparison, τ marked
     const W = 360, Hh = 140, L = 34, R = 8, T = 8, B = 26;
     const x = (k, n) => L + ((W - L - R) * k) / n, y = (v) => T + (Hh - T - B) * (1 - v);
     const curve = el("path", { class: "fw-curve" }), reference = el("path", { class: "fw-reference" });
@@ -48,18 +48,18 @@
     const tauLabel = el("text", { class: "fw-label", y: String(T + 10), text: "τ" });
     const nLabel = el("text", { class: "fw-label", x: String(W - R), y: String(Hh - 6), "text-anchor": "end" });
     const svg = el("svg", { viewBox: `0 0 ${W} ${Hh}`, class: "fw-plot", role: "img",
-                            "aria-label": "f to the power k against k" },
+                            "aria-label": "f to the power d against d" },
       el("path", { class: "fw-axis", d: `M${L},${T} V${Hh - B} H${W - R}` }),
       el("text", { class: "fw-label", x: String(L - 4), y: String(y(1) + 4), "text-anchor": "end", text: "1" }),
       el("text", { class: "fw-label", x: String(L - 4), y: String(y(0) + 4), "text-anchor": "end", text: "0" }),
-      el("text", { class: "fw-label", x: String(L), y: String(Hh - 6), text: "k = 0" }), nLabel,
-      el("text", { class: "fw-label", x: String(L - 4), y: String(y(0.5) + 4), "text-anchor": "end", text: "fᵏ" }),
+      el("text", { class: "fw-label", x: String(L), y: String(Hh - 6), text: "d = 0" }), nLabel,
+      el("text", { class: "fw-label", x: String(L - 4), y: String(y(0.5) + 4), "text-anchor": "end", text: "fᵈ" }),
       reference, curve, tauLine, tauLabel);
 
     function update() {
       const b = Number(bias.value), n = Number(steps.value);
       const f = sigmoid(b);                      // Eq. (4), bias only
-      const fn = Math.pow(f, n);                 // Eq. (7) with i = 0, n times
+      const fn = Math.pow(f, n);                 // Eq. (7) with i = 0, d = n times
       const tau = 1 + Math.exp(b);               // = 1 / (1 − f), without the rounding of 1 − f
       biasOut.textContent = b.toFixed(1).replace("-", "−");
       stepsOut.textContent = String(n);
@@ -74,21 +74,21 @@
       tauLine.setAttribute("x1", tx); tauLine.setAttribute("x2", tx);
       tauLabel.setAttribute("x", String(Number(tx) + 3));
       tauLine.style.display = tauLabel.style.display = tau <= n ? "" : "none";
-      nLabel.textContent = `k = ${n}`;
+      nLabel.textContent = `d = ${n}`;
       Object.assign(root.dataset, { f: String(f), fn: String(fn), tau: String(tau) });
     }
 
     root.replaceChildren(
       el("div", { class: "fw-controls" },
         el("label", {}, el("span", {}, "forget bias b", el("sub", { text: "f" }), " = ", biasOut), bias),
-        el("label", {}, el("span", {}, "steps n = ", stepsOut), steps)),
+        el("label", {}, el("span", {}, "distance d = ", stepsOut, " steps"), steps)),
       el("p", { class: "fw-values" },
         el("span", {}, "f = σ(b", el("sub", { text: "f" }), ") = ", fOut),
-        el("span", {}, "f", el("sup", { text: "n" }), " = ", fnOut),
+        el("span", {}, "f", el("sup", { text: "d" }), " = ", fnOut),
         el("span", {}, "τ = 1/(1 − f) = 1 + e", el("sup", {}, "b", el("sub", { text: "f" })), " = ", tauOut)),
       svg,
-      el("p", { class: "fw-caption" }, "Solid: fᵏ for this bias; dashed: b", el("sub", { text: "f" }),
-        " = 0 (PyTorch's default, f = 0.5); the line τ is drawn when τ ≤ n."));
+      el("p", { class: "fw-caption" }, "Solid: fᵈ for this bias; dashed: b", el("sub", { text: "f" }),
+        " = 0 (PyTorch's default, f = 0.5); the line τ (the mean lifetime) is drawn when τ ≤ d."));
     bias.addEventListener("input", update);
     steps.addEventListener("input", update);
     update();

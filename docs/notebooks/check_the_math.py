@@ -85,24 +85,25 @@ print(f"Eq. (2) vs autograd: max |difference| = "
       f"{max_diff(J_autograd, J_eq2):.1e}")
 
 # %% [markdown]
-# Backpropagating over $k$ steps multiplies $k$ of these, latest step on the left, Eq. (3):
+# Backpropagating from step $t$ to an earlier step $k$, a distance of $d = t - k$ steps, multiplies
+# $d$ of these, latest step on the left, Eq. (3):
 #
 # $$\begin{aligned}
-# \frac{\partial h_t}{\partial h_{t-k}} &= \prod_{s=t-k+1}^{t} \operatorname{diag}\bigl(1 - h_s^2\bigr)\, W_{hh},
+# \frac{\partial h_t}{\partial h_k} &= \prod_{t'=k+1}^{t} \operatorname{diag}\bigl(1 - h_{t'}^2\bigr)\, W_{hh},
 # \\
-# \Bigl\lVert \frac{\partial h_t}{\partial h_{t-k}} \Bigr\rVert_2
-# &\le \prod_s \kappa_s\, \sigma_{\max}(W_{hh}) \le \sigma_{\max}(W_{hh})^{k},
+# \Bigl\lVert \frac{\partial h_t}{\partial h_k} \Bigr\rVert_2
+# &\le \prod_{t'} \kappa_{t'}\, \sigma_{\max}(W_{hh}) \le \sigma_{\max}(W_{hh})^{d},
 # \end{aligned}$$
 #
-# where $\kappa_s = \max_j (1 - h_{s,j}^2)$ is the largest $\tanh$ slope at step $s$ (the book's notation:
-# $s$ counts steps, $j$ units).
+# where $\kappa_{t'} = \max_j (1 - h_{t',j}^2)$ is the largest $\tanh$ slope at step $t'$ (the book's
+# notation: $k$ is an earlier step, $t'$ a step between $k$ and $t$, $d$ a distance in steps, $j$ a unit).
 #
 # Below, a 30-step trajectory: the product of the Eq. (2) factors against autograd's Jacobian of the
-# whole unrolled map $h_{t-k} \mapsto h_t$, and both bounds.
+# whole unrolled map $h_k \mapsto h_t$, and both bounds.
 
 # %%
-k = 30
-xs = torch.randn(k, I, dtype=f64)
+d = 30
+xs = torch.randn(d, I, dtype=f64)
 
 
 def unrolled(h):
@@ -119,14 +120,14 @@ with torch.no_grad():
         product = torch.diag(1 - h**2) @ W_hh @ product
         kappas.append((1 - h**2).max())
 
-J_k = jacobian(unrolled, h_prev)
+J_d = jacobian(unrolled, h_prev)
 sigma_max = torch.linalg.matrix_norm(W_hh, 2)
-bound = torch.stack(kappas).prod() * sigma_max**k
-print(f"Eq. (3) product vs autograd over {k} steps: max |difference| = "
-      f"{max_diff(J_k, product):.1e}")
-print(f"‖∂h_t/∂h_(t-k)‖₂ = {torch.linalg.matrix_norm(J_k, 2):.3e}")
-print(f"  ≤ ∏ κ_s σ_max  = {bound:.3e}")
-print(f"  ≤ σ_max^k      = {sigma_max**k:.3e}  (σ_max(W_hh) = {sigma_max:.3f})")
+bound = torch.stack(kappas).prod() * sigma_max**d
+print(f"Eq. (3) product vs autograd over {d} steps: max |difference| = "
+      f"{max_diff(J_d, product):.1e}")
+print(f"‖∂h_t/∂h_k‖₂     = {torch.linalg.matrix_norm(J_d, 2):.3e}")
+print(f"  ≤ ∏ κ_t' σ_max = {bound:.3e}")
+print(f"  ≤ σ_max^d      = {sigma_max**d:.3e}  (σ_max(W_hh) = {sigma_max:.3f})")
 
 # %% [markdown]
 # The figure of
@@ -202,11 +203,11 @@ h_prev = o_prev * torch.tanh(c_prev)
 _, _, (i_t, f_t, g_t, _) = lstm_step(xw_t, h_prev, c_prev, W_hh)
 i, f, g, c, o = (v[0] for v in (i_t, f_t, g_t, c_prev, o_prev))
 D = torch.diag(o * (1 - torch.tanh(c) ** 2))
-J_eq10 = torch.diag(f) + (torch.diag(c * f * (1 - f)) @ W_hf
+J_eq11 = torch.diag(f) + (torch.diag(c * f * (1 - f)) @ W_hf
                           + torch.diag(g * i * (1 - i)) @ W_hi
                           + torch.diag(i * (1 - g**2)) @ W_hg) @ D
 print(f"Eq. (11) vs autograd:            max |difference| = "
-      f"{max_diff(J_autograd, J_eq10):.1e}")
+      f"{max_diff(J_autograd, J_eq11):.1e}")
 print(f"the direct term diag(f_t) alone: max |difference| = "
       f"{max_diff(J_autograd, torch.diag(f)):.1e}")
 
@@ -216,33 +217,33 @@ print(f"the direct term diag(f_t) alone: max |difference| = "
 #
 # ## 3. The product of forget gates: Eq. (12)
 #
-# Keeping only the direct terms of Eq. (11) over $n$ steps gives Eq. (12):
+# Keeping only the direct terms of Eq. (11) over a distance of $d$ steps gives Eq. (12):
 #
-# $$\frac{\partial c_{k+n}}{\partial c_k} \approx
-# \operatorname{diag}\bigl(f_{k+1} \odot \cdots \odot f_{k+n}\bigr).$$
+# $$\frac{\partial c_{k+d}}{\partial c_k} \approx
+# \operatorname{diag}\bigl(f_{k+1} \odot \cdots \odot f_{k+d}\bigr).$$
 #
 # The page says when this holds: in *remember mode*, with forget gates saturated near 1 and input
 # gates near 0, the indirect terms of Eq. (11) vanish. Three cells test it: one with PyTorch's
 # initialisation (gates near 0.5); one in remember mode (effective biases $b_f = 6$, $b_i = -6$);
 # and one in remember mode whose output gate is shut as well ($b_o = -6$). For each, autograd
-# differentiates the whole unrolled computation to get the true Jacobian $J$ over $n$ steps, and
+# differentiates the whole unrolled computation to get the true Jacobian $J$ over $d$ steps, and
 # the last column is the relative error of Eq. (12), $\lVert J - \operatorname{diag}(\prod f)\rVert_2 / \lVert J \rVert_2$.
 
 # %%
-def long_range_jacobian(cell, n, seed=0):
-    """The true ∂c_{k+n}/∂c_k along a random trajectory of `cell`, and the
+def long_range_jacobian(cell, d, seed=0):
+    """The true ∂c_{k+d}/∂c_k along a random trajectory of `cell`, and the
     product of its forget gates along the way."""
     gen = torch.Generator().manual_seed(seed)
     W_ih, W_hh = cell.weight_ih.detach(), cell.weight_hh.detach()
     bias = (cell.bias_ih + cell.bias_hh).detach()
     I, H = cell.input_size, cell.hidden_size
-    xw = torch.randn(n + 1, 1, I, generator=gen, dtype=f64) @ W_ih.T + bias
+    xw = torch.randn(d + 1, 1, I, generator=gen, dtype=f64) @ W_ih.T + bias
     h0, c0 = torch.randn(2, 1, H, generator=gen, dtype=f64)
     _, c_k, (_, _, _, o_k) = lstm_step(xw[0], h0, c0, W_hh)  # step k
 
     def c_end(c_k):
         h, c, forget = o_k * torch.tanh(c_k), c_k, []
-        for t in range(1, n + 1):
+        for t in range(1, d + 1):
             h, c, (_, f, _, _) = lstm_step(xw[t], h, c, W_hh)
             forget.append(f)
         return c, torch.cat(forget).prod(0)
@@ -267,14 +268,14 @@ def lstm_cell(seed, **effective_biases):
 cells = {"default init": lstm_cell(2),
          "remember mode": lstm_cell(2, f=6.0, i=-6.0),
          "... and o shut": lstm_cell(2, f=6.0, i=-6.0, o=-6.0)}
-print(f"{'cell':<15} {'n':>3} {'mean ∏f':>9} {'‖J‖₂':>9} "
+print(f"{'cell':<15} {'d':>3} {'mean ∏f':>9} {'‖J‖₂':>9} "
       f"{'error of Eq. (12)':>18}")
 for name, cell in cells.items():
-    for n in (1, 10, 50):
-        J, prod_f = long_range_jacobian(cell, n)
+    for d in (1, 10, 50):
+        J, prod_f = long_range_jacobian(cell, d)
         norm = torch.linalg.matrix_norm(J, 2)
         error = torch.linalg.matrix_norm(J - torch.diag(prod_f), 2) / norm
-        print(f"{name:<15} {n:>3} {prod_f.mean():>9.2e} {norm:>9.2e} "
+        print(f"{name:<15} {d:>3} {prod_f.mean():>9.2e} {norm:>9.2e} "
               f"{error:>18.1e}")
 
 # %% [markdown]
@@ -282,10 +283,13 @@ for name, cell in cells.items():
 # later both sides are negligible: condition 1 of the page (the forget gate must stay near 1)
 # fails, and condition 2 (the indirect terms must be negligible) with it. In remember mode most of
 # the gradient survives 50 steps and the product of forget gates is most of the Jacobian. What is
-# left is condition 2's route through the *output* gates of later steps: $o_{k+1}$ reads
-# $h_k$, which depends on $c_k$, and remember mode does not saturate the output gate. Shut it too
-# and every indirect route, which must leave the cell through $h_k = o_k \odot \tanh(c_k)$, is
-# cut: Eq. (12) becomes nearly exact.
+# left is Eq. (11)'s own bracket: its gate slopes, $f(1 - f)$, $i(1 - i)$ and $i$ itself, are about
+# $\sigma'(6) \approx 0.0025$, small but not zero, and remember mode leaves the output gate open, so
+# $D_{t-1} = \operatorname{diag}(o_{t-1} \odot (1 - \tanh^2 c_{t-1}))$ passes them on. (A route
+# through a later output gate must come back into the cell through the same bracket, so it is
+# smaller still.) Shut the output gate too and $D_{t-1}$ closes: every indirect route must leave the
+# cell through $h_{t-1} = o_{t-1} \odot \tanh(c_{t-1})$, so every one is cut, and Eq. (12) becomes
+# nearly exact.
 #
 # ## 4. Backpropagation through time by hand: Eqs. (13)–(16)
 #
@@ -408,11 +412,11 @@ with torch.no_grad():
     o_prev, c_prev = gates[t - 1][3][row], cs[t][row]
     W_hi, W_hf, W_hg, W_ho = W_hh.chunk(4)
     D = torch.diag(o_prev * (1 - torch.tanh(c_prev) ** 2))
-    J10 = torch.diag(f) + (torch.diag(c_prev * f * (1 - f)) @ W_hf
+    J11 = torch.diag(f) + (torch.diag(c_prev * f * (1 - f)) @ W_hf
                            + torch.diag(g * i * (1 - i)) @ W_hi
                            + torch.diag(i * (1 - g**2)) @ W_hg) @ D
     d_a_o = d_a_all[t][row, 3 * H :]
-    rhs = J10.T @ d_c_all[t][row] + D @ (W_ho.T @ d_a_o + w[t - 1, row])
+    rhs = J11.T @ d_c_all[t][row] + D @ (W_ho.T @ d_a_o + w[t - 1, row])
 print("δc_(t-1): the loop vs Eq. (11) plus the output-gate route")
 print(f"max |difference| = {max_diff(d_c_all[t - 1][row], rhs):.1e}")
 
@@ -420,7 +424,7 @@ print(f"max |difference| = {max_diff(d_c_all[t - 1][row], rhs):.1e}")
 # ## Things to try
 #
 # * Section 3: lower the remember-mode biases to $b_f = 2$, $b_i = -2$. How fast does the relative
-#   error of Eq. (12) grow with $n$?
+#   error of Eq. (12) grow with $d$?
 # * Section 1: scale `W_hh` by 3 (`rnn.weight_hh.data *= 3`) and rerun: does the product grow, and
-#   how far below $\sigma_{\max}^k$ does it stay?
+#   how far below $\sigma_{\max}^d$ does it stay?
 # * Section 4: drop the `+ d_c_carry` from Eq. (13) and see which gradients stop matching.
