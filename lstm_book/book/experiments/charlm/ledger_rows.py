@@ -14,6 +14,7 @@ from lstm_book.book.pipeline.interface import Fragment
 from lstm_book.book.pipeline.tables import table
 
 STRONG, WEAK = 0.8, 0.5  # |r| of a unit that tracks a feature clearly, or only partly
+GAIN = 0.1  # how much training must add to the untrained network's best |r| to count as learned
 
 
 # --8<-- [start:rules]
@@ -22,10 +23,19 @@ def beats(ours: float, other: float) -> str:
     return "supported" if ours < other else "not supported"
 
 
-def single_cell(r: float) -> str:
+def single_cell(r: float, r_untrained: float) -> str:
     """A unit of c_t or h_t, chosen on the validation files, follows the feature on the test files with
-    |r| ≥ 0.8: supported; 0.5 ≤ |r| < 0.8: partly; below: not found."""
-    return "supported" if abs(r) >= STRONG else "partly" if abs(r) >= WEAK else "not found"
+    |r| ≥ 0.8: supported; 0.5 ≤ |r| < 0.8: partly; below: not found. Weighed against the same search in
+    the untrained network: a trained unit less than 0.1 above the untrained network's best was not
+    learned, and a verdict says so when the untrained network's best already reaches 0.5."""
+    if abs(r) < WEAK:
+        return "not found"
+    if abs(r) - abs(r_untrained) < GAIN:
+        return "not learned: the untrained network's best unit does as well"
+    verdict = "supported" if abs(r) >= STRONG else "partly"
+    if abs(r_untrained) >= WEAK:
+        verdict += f", but before training the best unit already had r = {r_untrained:+.2f}"
+    return verdict
 
 
 def long_range(lstm: list, ngram: list, bins: list, order: int) -> str:
@@ -62,7 +72,7 @@ def render(r: dict) -> list[Fragment]:
         e, u = cells[feature], untrained[feature]
         rows.append((claim, f"Best unit for *{LABELS[feature]}*: r = {e['r_test']:+.2f} on the test files "
                             f"({e['units_ge_0.8']} units with \\|r\\| ≥ 0.8); before training {u['r_test']:+.2f}.",
-                     f"**{single_cell(e['r_test'])}**"))
+                     f"**{single_cell(e['r_test'], u['r_test'])}**"))
     rows.append(("The LSTM's edge over n-grams is long-range structure: it predicts closing braces better than "
                  "their 20-gram up to distances of about 60 characters from the opener (Section 4.3).",
                  f"Mean probability of the right closing bracket, LSTM vs {order}-gram, at distances ≥ {order}: "
