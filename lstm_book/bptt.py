@@ -75,93 +75,201 @@ def _previous(steps: list[Tensor] | tuple[Tensor, ...], first: Tensor, reverse: 
 
 
 # --8<-- [start:forward]
-def _double_g_rows(w: Tensor) -> Tensor:
-    """A copy of ``w`` (``(4H, ·)`` or ``(4H,)``) with the candidate block ``g`` times 2: then the
-    pre-activation computed from it is exactly ``2 a_g`` (doubling is exact in floating point)."""
+def _scale_g_rows(w: Tensor, factor: float) -> Tensor:
+    """A copy of ``w`` (``(4H, ·)`` or ``(4H,)``) with the candidate block ``g`` times ``factor`` (2 or
+    −2): then the pre-activation computed from it is exactly ``factor · a_g`` (a power of two is exact)."""
     H = w.shape[0] // 4
     w = w.clone()
-    w[2 * H : 3 * H] *= 2
+    w[2 * H : 3 * H] *= factor
     return w
 
 
 def _forward_scan(
     x: Tensor, h_0: Tensor, c_0: Tensor, weight_ih: Tensor, weight_hh: Tensor,
-    bias_ih: Tensor | None, bias_hh: Tensor | None, reverse: bool, keep: bool = True,
+    bias_ih: Tensor | None, bias_hh: Tensor | None, reverse: bool,
     weight_hr: Tensor | None = None, batch_sizes: list[int] | None = None,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """Run Eqs. (4)–(9) (and (21) with ``weight_hr``) over the sequence into preallocated buffers.
+    """Run Eqs. (4)–(9) (and (21) with ``weight_hr``) over the sequence into preallocated buffers, keeping
+    what the backward pass reads.
 
     Eq. (6) uses ``tanh(a) = 2σ(2a) − 1``: the ``g`` rows of the weights and bias are doubled, so one
     ``sigmoid`` covers all four gates (``tanh`` costs several times a ``sigmoid`` per element on the
     CPU), and ``g_t`` itself is never stored.
 
     Every buffer is row-major over (step, sequence): step ``t`` owns ``batch_sizes[t]`` consecutive
-    rows (``B`` each without packing, where the buffers are shaped ``(T, B, ·)``). With ``keep``
-    (training), returns ``gates`` (post-activation ``i_t, f_t, s_t, o_t`` of every step, where
-    ``s_t = σ(2a_g) = (1 + g_t)/2``), ``output`` (``h_t`` at the position of ``x_t``), ``c_buf``,
-    which holds ``c_0`` in one extra slot of ``B`` rows (first going forward, last going backward)
-    so that ``c_{t−1}`` of every step without packing is a plain slice, ``tanh_c``, ``h_n`` and
-    ``c_n``. Without ``keep`` (inference) nothing is kept for a backward pass: the input half of the
-    pre-activations is computed ``INFERENCE_CHUNK`` steps at a time into one small buffer, ``c_t``
-    overwrites ``c_{t−1}`` in place, and only ``output``, ``h_n`` and ``c_n`` are meaningful.
+    rows (``B`` each without packing, where the buffers are shaped ``(T, B, ·)``). Returns ``gates``
+    (post-activation ``i_t, f_t, s_t, o_t`` of every step, where ``s_t = σ(2a_g) = (1 + g_t)/2``),
+    ``output`` (``h_t`` at the position of ``x_t``), ``c_buf``, which holds ``c_0`` in one extra slot
+    of ``B`` rows (first going forward, last going backward) so that ``c_{t−1}`` of every step
+    without packing is a plain slice, ``tanh_c``, ``h_n`` and ``c_n``.
     """
     B, H, P = c_0.shape[0], c_0.shape[1], h_0.shape[1]
     layout = StepLayout.of(x, batch_sizes, B)
     packed, sizes, T, N, all_steps = layout.packed, list(layout.sizes), layout.T, layout.N, layout.shape
     if packed and reverse:
         raise ValueError("_forward_scan: reverse each packed sequence in place (lstm_layer does) instead")
-    bias = None if bias_ih is None else _double_g_rows(bias_ih + bias_hh)  # the gates see the sum
-    input_half = matmul.Linear(_double_g_rows(weight_ih), bias)  # x_t ↦ W_ih x_t + b, many steps at once
-    recurrent = matmul.Linear(_double_g_rows(weight_hh), reorder=True)  # h_{t-1} ↦ W_hh h_{t-1}, every step
+    bias = None if bias_ih is None else _scale_g_rows(bias_ih + bias_hh, 2)  # the gates see the sum
+    input_half = matmul.Linear(_scale_g_rows(weight_ih, 2), bias, reorder=True, trains=True)  # x_t ↦ W_ih x_t + b
+    recurrent = matmul.Linear(_scale_g_rows(weight_hh, 2), reorder=True, trains=True)  # h_{t-1} ↦ W_hh h_{t-1}
     output = h_0.new_empty(all_steps(P))
     hs = output.view(N, P).split(sizes)  # per-step views made in one call: the loop only launches kernels
     h_prev = _previous(hs, h_0, reverse)  # h_{t-1} of the step at position t
-    if keep:  # every step's values stay for the backward pass
-        chunk = T
-        c_buf, tanh_c = c_0.new_empty((B + N, H) if packed else (T + 1, B, H)), c_0.new_empty(all_steps(H))
-        slots = c_buf.view(B + N, H).split(sizes + [B] if reverse else [B] + sizes)
-        c_init, cs = (slots[T], slots[:T]) if reverse else (slots[0], slots[1:])
-        c_init.copy_(c_0)
-        c_prev, tcs = _previous(cs, c_init, reverse), tanh_c.view(N, H).split(sizes)
-    else:  # one buffer each: c_{t-1} and c_t are the same memory, so is every step's tanh(c_t)
-        chunk = min(T, INFERENCE_CHUNK)
-        c_buf, tanh_c = c_0.clone(), torch.empty_like(c_0)
-        cs = c_prev = [_leading(c_buf, n) for n in sizes]  # a finished sequence's row keeps its c_n
-        tcs = [_leading(tanh_c, n) for n in sizes]
+    c_buf, tanh_c = c_0.new_empty((B + N, H) if packed else (T + 1, B, H)), c_0.new_empty(all_steps(H))
+    slots = c_buf.view(B + N, H).split(sizes + [B] if reverse else [B] + sizes)
+    c_init, cs = (slots[T], slots[:T]) if reverse else (slots[0], slots[1:])
+    c_init.copy_(c_0)
+    c_prev, tcs = _previous(cs, c_init, reverse), tanh_c.view(N, H).split(sizes)
     if weight_hr is not None:  # m_t = o_t ⊙ tanh(c_t) before the projection of Eq. (21); not kept
         weight_hr_t, m = weight_hr.t(), c_0.new_empty(B, H)
         ms = [_leading(m, n) for n in sizes]
-    offsets = layout.offsets
+    one, two = c_0.new_ones(()), c_0.new_full((), 2.0)  # as tensors: a Python number is converted at every call
+    # The input half of every step's pre-activations at once: a_t = W_ih x_t + b (+ W_hh h_{t-1} below).
+    gates = input_half(layout.rows(x, 0, T))  # (N, 4H), one product for the whole sequence
+    a = gates.split(sizes)
+    i, f, s, o = (v.split(sizes) for v in gates.chunk(4, dim=1))
+    for t in range(T - 1, -1, -1) if reverse else range(T):
+        recurrent.add(a[t], h_prev[t], out=a[t])  # a_t += W_hh h_{t-1}: the only matrix product per step
+        a[t].sigmoid_()  # Eqs. (4), (5), (8): f_t, i_t, o_t; and s_t = σ(2a_g), so g_t = 2 s_t − 1 (Eq. 6)
+        torch.mul(f[t], c_prev[t], out=cs[t])  # Eq. (7): c_t = f_t ⊙ c_{t-1} ...
+        cs[t].addcmul_(i[t], s[t], value=2).sub_(i[t])  # ... + i_t ⊙ g_t = 2 i_t ⊙ s_t − i_t
+        # tanh(c_t) = 2σ(2c_t) − 1 (cheaper than a tanh), for Eqs. (9), (13) and (14)
+        torch.mul(cs[t], two, out=tcs[t]).sigmoid_().mul_(two).sub_(one)
+        if weight_hr is None:
+            torch.mul(o[t], tcs[t], out=hs[t])  # Eq. (9): h_t = o_t ⊙ tanh(c_t)
+        else:  # Eq. (21): h_t = W_hr (o_t ⊙ tanh(c_t)), the projection of LSTMP
+            torch.mm(torch.mul(o[t], tcs[t], out=ms[t]), weight_hr_t, out=hs[t])
+    if packed:  # each sequence ends at its own last step
+        last = last_rows(sizes, x.device)
+        h_n, c_n = output.index_select(0, last), c_buf.index_select(0, B + last)
+    else:
+        h_n, c_n = hs[0 if reverse else T - 1].clone(), cs[0 if reverse else T - 1]
+    return gates.view(all_steps(4 * H)), output, c_buf, tanh_c, h_n, c_n
+# --8<-- [end:forward]
+
+
+# --8<-- [start:inference]
+def _inference_step(a: Tensor, i: Tensor, f: Tensor, s: Tensor, o: Tensor, c: Tensor, sig_c: Tensor,
+                    minus_two: Tensor, h: Tensor) -> Tensor:
+    """Eqs. (4)–(9) from the pre-activations ``a`` (the ``g`` rows times −2) to ``h_t``, in place.
+
+    ``i, f, s, o`` are the four blocks of ``a``; ``c`` holds ``c_{t−1}`` and receives ``c_t``;
+    ``sig_c`` receives ``σ(−2c_t)``; ``h`` receives ``h_t`` (or ``m_t`` before a projection). Any
+    leading dimensions, so one call can serve several layers. Uses ``tanh(u) = 1 − 2σ(−2u)``:
+    ``i_t ⊙ g_t = i_t − 2 i_t ⊙ σ(−2a_g)`` and ``h_t = o_t − 2 o_t ⊙ σ(−2c_t)`` are one ``addcmul`` each.
+    """
+    a.sigmoid_()  # Eqs. (4), (5), (8): i_t, f_t, o_t; and σ(−2a_g)
+    torch.addcmul(i, i, s, value=-2, out=s)  # i_t ⊙ g_t, Eq. (6)
+    torch.addcmul(s, f, c, out=c)  # Eq. (7): c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+    torch.mul(c, minus_two, out=sig_c).sigmoid_()  # σ(−2c_t)
+    return torch.addcmul(o, o, sig_c, value=-2, out=h)  # Eq. (9): h_t = o_t ⊙ tanh(c_t)
+
+
+def _inference_weights(weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None,
+                       bias_hh: Tensor | None) -> tuple[matmul.Linear, matmul.Linear]:
+    """The input half ``x ↦ W_ih x + b`` and the recurrent product ``h ↦ W_hh h``, ``g`` rows times −2."""
+    bias = None if bias_ih is None else _scale_g_rows(bias_ih + bias_hh, -2)
+    return (matmul.Linear(_scale_g_rows(weight_ih, -2), bias, reorder=True),
+            matmul.Linear(_scale_g_rows(weight_hh, -2), reorder=True))
+
+
+def _inference_scan(
+    x: Tensor, h_0: Tensor, c_0: Tensor, weight_ih: Tensor, weight_hh: Tensor,
+    bias_ih: Tensor | None, bias_hh: Tensor | None, reverse: bool,
+    weight_hr: Tensor | None = None, batch_sizes: list[int] | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Eqs. (4)–(9) (and (21)) with nothing kept for a backward pass: ``output``, ``h_n``, ``c_n``.
+
+    Seven operations per step (:func:`_inference_step` and the product before it). The input half
+    is computed ``INFERENCE_CHUNK`` steps at a time into one small buffer, ``c_t`` overwrites
+    ``c_{t−1}``, and the output is the only tensor allocated in proportion to the sequence. Same
+    shapes and rules as :func:`_forward_scan`.
+    """
+    B, H, P = c_0.shape[0], c_0.shape[1], h_0.shape[1]
+    layout = StepLayout.of(x, batch_sizes, B)
+    packed, sizes, T, N = layout.packed, list(layout.sizes), layout.T, layout.N
+    if packed and reverse:
+        raise ValueError("_inference_scan: reverse each packed sequence in place (lstm_layer does) instead")
+    input_half, recurrent = _inference_weights(weight_ih, weight_hh, bias_ih, bias_hh)
+    output = h_0.new_empty(layout.shape(P))
+    hs = output.view(N, P).split(sizes)
+    h_prev = _previous(hs, h_0, reverse)
+    c, sig_c = c_0.clone(), torch.empty_like(c_0)  # c_t overwrites c_{t-1}; a finished sequence's row keeps its c_n
+    cs, sig_cs = [_leading(c, n) for n in sizes], [_leading(sig_c, n) for n in sizes]
+    ms = hs
+    if weight_hr is not None:  # m_t = o_t ⊙ tanh(c_t), projected by Eq. (21)
+        weight_hr_t, m = weight_hr.t(), c_0.new_empty(B, H)
+        ms = [_leading(m, n) for n in sizes]
+    minus_two = c_0.new_full((), -2.0)
+    chunk = min(T, INFERENCE_CHUNK)
     starts = range(0, T, chunk)
     for t0 in reversed(starts) if reverse else starts:
         t1 = min(T, t0 + chunk)
-        # The input half of the chunk's pre-activations at once: a_t = W_ih x_t + b (+ W_hh h_{t-1} below).
-        x_rows = layout.rows(x, t0, t1)
-        a_rows = input_half(x_rows)  # (rows, 4H); with keep, one product for the whole sequence: the gates buffer
+        a_rows = input_half(layout.rows(x, t0, t1))  # W_ih x_t + b for the chunk's steps
         a = a_rows.split(sizes[t0:t1])
         i, f, s, o = (v.split(sizes[t0:t1]) for v in a_rows.chunk(4, dim=1))
         for k in range(t1 - t0 - 1, -1, -1) if reverse else range(t1 - t0):
             t = t0 + k
-            a[k].add_(recurrent(h_prev[t]))  # a_t += W_hh h_{t-1}: the only matrix product per step
-            a[k].sigmoid_()  # Eqs. (4), (5), (8): f_t, i_t, o_t; and s_t = σ(2a_g), so g_t = 2 s_t − 1 (Eq. 6)
-            torch.mul(f[k], c_prev[t], out=cs[t])  # Eq. (7): c_t = f_t ⊙ c_{t-1} ...
-            cs[t].addcmul_(i[k], s[k], value=2).sub_(i[k])  # ... + i_t ⊙ g_t = 2 i_t ⊙ s_t − i_t
-            # tanh(c_t) = 2σ(2c_t) − 1 (cheaper than a tanh), for Eqs. (9), (13) and (14)
-            torch.mul(cs[t], 2, out=tcs[t]).sigmoid_().mul_(2).sub_(1)
-            if weight_hr is None:
-                torch.mul(o[k], tcs[t], out=hs[t])  # Eq. (9): h_t = o_t ⊙ tanh(c_t)
-            else:  # Eq. (21): h_t = W_hr (o_t ⊙ tanh(c_t)), the projection of LSTMP
-                torch.mm(torch.mul(o[k], tcs[t], out=ms[t]), weight_hr_t, out=hs[t])
-    if packed:  # each sequence ends at its own last step
-        last = last_rows(sizes, x.device)
-        h_n = output.index_select(0, last)
-        c_n = c_buf.index_select(0, B + last) if keep else c_buf
-    else:
-        h_n = hs[0 if reverse else T - 1].clone()
-        c_n = cs[0 if reverse else T - 1]
-    gates = a_rows.view(all_steps(4 * H)) if keep else a_rows
-    return gates, output, c_buf, tanh_c, h_n, c_n
-# --8<-- [end:forward]
+            recurrent.add(a[k], h_prev[t], out=a[k])  # a_t += W_hh h_{t-1}
+            _inference_step(a[k], i[k], f[k], s[k], o[k], cs[t], sig_cs[t], minus_two, ms[t])
+            if weight_hr is not None:  # Eq. (21): h_t = W_hr m_t
+                torch.mm(ms[t], weight_hr_t, out=hs[t])
+    if packed:
+        return output, output.index_select(0, last_rows(sizes, x.device)), c
+    return output, hs[0 if reverse else T - 1].clone(), c
+
+
+def lstm_stack_inference(
+    x: Tensor, h_0: Tensor, c_0: Tensor, layers: list[tuple[Tensor, Tensor, Tensor | None, Tensor | None]],
+) -> tuple[Tensor, Tensor, Tensor]:
+    """A stack of one-directional LSTM layers without gradients, run as a wavefront.
+
+    Layer ``l`` runs ``K = min(INFERENCE_CHUNK, T)`` steps behind layer ``l − 1``: by the time it
+    starts a chunk of ``K`` steps, the layer below has computed their inputs, so its input half is
+    still one product per chunk, and in every iteration the layers' steps are independent. Their
+    element-wise work is then one :func:`_inference_step` over all layers at once (a ``(L, B, ·)``
+    view), ``T + (L − 1) K`` iterations instead of ``L T``; only the recurrent products stay one per
+    layer (each has its own weight).
+
+    Args:
+        x: ``(T, B, I)``.
+        h_0, c_0: ``(L, B, H)``.
+        layers: per layer ``(weight_ih, weight_hh, bias_ih, bias_hh)`` (biases ``None`` together).
+
+    Returns:
+        ``output (T, B, H)`` (the last layer's ``h_t``), ``h_n (L, B, H)``, ``c_n (L, B, H)``.
+    """
+    T, B, _ = x.shape
+    L, H = len(layers), c_0.shape[2]
+    K = min(INFERENCE_CHUNK, T)
+    products = [_inference_weights(*weights) for weights in layers]
+    # Layer l's h_0 is at hs[l, l·K], its h_t at hs[l, l·K + 1 + t]: iteration j writes hs[:, j + 1].
+    hs = x.new_empty(L, T + (L - 1) * K + 1, B, H)
+    for l in range(L):
+        hs[l, l * K].copy_(h_0[l])
+    c, sig_c, minus_two = c_0.clone(), torch.empty_like(c_0), c_0.new_full((), -2.0)
+    a = x.new_empty(L, K, B, 4 * H)  # the pre-activations, all layers side by side, for K steps
+    # Views made once, so that the loop only launches kernels: per step k of a chunk, every layer's
+    # (a (L, B, ·) view of a) and each layer's own; per iteration j, every layer's h (hs[:, j]).
+    steps = [(a_k, *blocks) for a_k, *blocks in zip(a.unbind(1), *(v.unbind(1) for v in a.chunk(4, dim=3)))]
+    a_lk, hs_j, hs_lj = [v.unbind(0) for v in a], hs.unbind(1), [v.unbind(0) for v in hs]
+    xw: list[tuple[Tensor, ...]] = [()] * L  # each layer's input half W_ih x_t + b, per step of its chunk
+    for j in range(T + (L - 1) * K):
+        k = j % K
+        lo, hi = max(0, (j - T) // K + 1), min(L, j // K + 1)  # the layers with a step t = j − l·K in [0, T)
+        if k == 0:  # each of them starts a chunk: its input half, from x or the layer below, at once
+            for l in range(lo, hi):
+                t0 = j - l * K
+                below = x[t0 : t0 + K] if l == 0 else hs[l - 1, (l - 1) * K + 1 + t0 :][: min(K, T - t0)]
+                xw[l] = products[l][0](below.reshape(-1, below.shape[2])).split(B)
+        for l in range(lo, hi):  # a_t = W_ih x_t + b + W_hh h_{t-1}, layer by layer (each has its weight)
+            products[l][1].add(xw[l][k], hs_lj[l][j], out=a_lk[l][k])
+        if hi - lo == L:
+            _inference_step(*steps[k], c, sig_c, minus_two, hs_j[j + 1])
+        else:  # filling or draining the wavefront: some layers have no step now
+            _inference_step(*(v[lo:hi] for v in steps[k]), c[lo:hi], sig_c[lo:hi], minus_two, hs_j[j + 1][lo:hi])
+    h_n = torch.stack([hs[l, l * K + T] for l in range(L)])
+    return hs[L - 1, (L - 1) * K + 1 :], h_n, c
+# --8<-- [end:inference]
 
 
 # --8<-- [start:gate_factors]
@@ -211,7 +319,7 @@ class LSTMLayerFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse, weight_hr=None, batch_sizes=None):
         gates, output, c_buf, tanh_c, h_n, c_n = _forward_scan(
-            x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse, True, weight_hr, batch_sizes)
+            x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh, reverse, weight_hr, batch_sizes)
         ctx.reverse, ctx.has_bias, ctx.batch_sizes = reverse, bias_ih is not None, batch_sizes
         # The output is saved, not copied: h_{t-1} of every step is in it (or is h_0). Like
         # torch.nn.LSTM, a backward after modifying it in place raises autograd's usual error.
@@ -250,10 +358,13 @@ class LSTMLayerFunction(torch.autograd.Function):
         # δc_{t+1} ⊙ f_{t+1}, carried in (B, H); a sequence's last step starts from its row of d_c_n
         d_c_carry = d_c_n.clone(memory_format=torch.contiguous_format)
         f = gates[:, H : 2 * H].split(sizes)
-        recurrent = matmul.Linear(weight_hh.t(), reorder=True)  # δa_t ↦ W_hh^T δa_t, every step (Eq. 15)
+        recurrent = matmul.Linear(weight_hh.t(), reorder=True, trains=True)  # δa_t ↦ W_hh^T δa_t, every step (Eq. 15)
         d_hs, k_c, d_a = d_h.split(sizes), K_c.split(sizes), K.split(sizes)  # per-step views, made once
         d_h_prev = _previous(d_hs, None, reverse)  # where W_hh^T δa_t goes: δh of the step read before
         carry = [_leading(d_c_carry, n) for n in sizes]
+        d_c_buf = torch.empty_like(d_c_carry)  # δc_t of the step being walked
+        d_cs = [_leading(d_c_buf, n) for n in sizes]
+        d_cs_gates = [d_c.unsqueeze(1) for d_c in d_cs]  # (n, 1, H): scales the i, f, g blocks at once
         d_a_cell = K.view(N, 4, H)[:, :3].split(sizes)  # the i, f, g blocks: proportional to δc_t
         d_a_out = K[:, 3 * H :].split(sizes)  # the o block: proportional to δh_t
         rows = [0]  # step t owns rows rows[t] : rows[t + 1]
@@ -267,18 +378,18 @@ class LSTMLayerFunction(torch.autograd.Function):
                 lo, hi = rows[min(block)], rows[max(block) + 1]
                 _gate_factors(gates[lo:hi], c_prev[lo:hi], tanh_c[lo:hi], K[lo:hi], K_c[lo:hi])
             d_m = d_hs[t] if weight_hr is None else torch.mm(d_hs[t], weight_hr)  # Eq. (21): δm_t = W_hr^T δh_t
-            d_c = torch.addcmul(carry[t], d_m, k_c[t])  # Eq. (13)
-            d_a_cell[t].mul_(d_c.unsqueeze(1))  # Eq. (14): δa_i, δa_f, δa_g
+            torch.addcmul(carry[t], d_m, k_c[t], out=d_cs[t])  # Eq. (13): δc_t
+            d_a_cell[t].mul_(d_cs_gates[t])  # Eq. (14): δa_i, δa_f, δa_g
             d_a_out[t].mul_(d_m)  # Eq. (14): δa_o
-            torch.mul(d_c, f[t], out=carry[t])  # the δc_t ⊙ f_t term of Eq. (13) at step t-1
+            torch.mul(d_cs[t], f[t], out=carry[t])  # the δc_t ⊙ f_t term of Eq. (13) at step t-1
             if d_h_prev[t] is not None:
-                d_h_prev[t].add_(recurrent(d_a[t]))  # Eq. (15): δh_{t-1} += W_hh^T δa_t
+                recurrent.add(d_h_prev[t], d_a[t], out=d_h_prev[t])  # Eq. (15): δh_{t-1} += W_hh^T δa_t
         first = T - 1 if reverse else 0  # the step that read h_0
         # What is left at the first step is the gradient w.r.t. the initial state (end of Part 1).
         d_h_0 = recurrent(d_a[first]) if ctx.needs_input_grad[1] else None
         d_c_0 = d_c_carry if ctx.needs_input_grad[2] else None
         # Eqs. (15)-(16) for all steps at once: one matrix product each, the batch summed as well.
-        d_x = matmul.Linear(weight_ih.t())(K).view(x.shape) if ctx.needs_input_grad[0] else None
+        d_x = matmul.Linear(weight_ih.t(), trains=True)(K).view(x.shape) if ctx.needs_input_grad[0] else None
         inputs = {}  # what each weight multiplies, row by row like K: x_t for W_ih, h_{t-1} for W_hh
         if ctx.needs_input_grad[3]:
             inputs["ih"] = x.reshape(N, -1)
@@ -344,5 +455,5 @@ def lstm_layer(
     inputs = (x, h_0, c_0, weight_ih, weight_hh, bias_ih, bias_hh)
     if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (*inputs, weight_hr)):
         return LSTMLayerFunction.apply(*inputs, reverse, weight_hr, batch_sizes)
-    _, output, _, _, h_n, c_n = _forward_scan(*inputs, reverse, False, weight_hr, batch_sizes)
-    return output, h_n, c_n
+    with torch.no_grad():  # nothing requires a gradient: no autograd, and oneDNN's products may run
+        return _inference_scan(*inputs, reverse, weight_hr, batch_sizes)

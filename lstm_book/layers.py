@@ -31,7 +31,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
 from . import packing
-from .bptt import lstm_layer
+from .bptt import lstm_layer, lstm_stack_inference
 from .bptt_gru import gru_layer
 from .cell import (
     gru_step, init_recurrent_weights, lstm_step, rnn_step, set_chrono_bias, set_chrono_update_bias,
@@ -316,6 +316,21 @@ class _Recurrent(nn.Module):
         initial = self._initial_states(state, batch, batched, packed)
         if packed:
             initial = packing.sorted_order(x, initial)  # the caller's rows, put in the packed order
+        layer_input, final_states, records = self._stack(layer_input, initial, record, batch_sizes)
+        if packed:  # same batch_sizes and indices as the input; states back in the caller's order
+            output = PackedSequence(layer_input, x.batch_sizes, x.sorted_indices, x.unsorted_indices)
+            return output, packing.caller_order(x, final_states), records, batched
+        output = layer_input.transpose(0, 1) if (self.batch_first and batched) else layer_input
+        if not batched:
+            output = output.squeeze(1)
+            final_states = tuple(s.squeeze(1) for s in final_states)
+        return output, final_states, records, batched
+
+    def _stack(
+        self, layer_input: Tensor, initial: list[Tensor], record: bool, batch_sizes: list[int] | None,
+    ) -> tuple[Tensor, tuple[Tensor, ...], list[list[tuple[Tensor, ...]]]]:
+        """Every layer and direction in turn: the last layer's output, the final states ``(L·D, B, ·)``
+        and the records. ``layer_input`` is ``(T, B, I)`` or packed ``(N, I)``."""
         D = self.num_directions
         finals: list[tuple[Tensor, ...]] = []
         records: list[list[tuple[Tensor, ...]]] = []
@@ -332,14 +347,7 @@ class _Recurrent(nn.Module):
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, training=True)  # between layers only
         final_states = tuple(torch.stack([f[j] for f in finals]) for j in range(len(self.state_names)))
-        if packed:  # same batch_sizes and indices as the input; states back in the caller's order
-            output = PackedSequence(layer_input, x.batch_sizes, x.sorted_indices, x.unsorted_indices)
-            return output, packing.caller_order(x, final_states), records, batched
-        output = layer_input.transpose(0, 1) if (self.batch_first and batched) else layer_input
-        if not batched:
-            output = output.squeeze(1)
-            final_states = tuple(s.squeeze(1) for s in final_states)
-        return output, final_states, records, batched
+        return layer_input, final_states, records
     # --8<-- [end:stack]
 
     # ----- gate recording (LSTM, GRU) ---------------------------------------------------------
@@ -505,6 +513,26 @@ class LSTM(_Recurrent):
         output, h_n, c_n = lstm_layer(x, state[0], state[1], *self.weights(layer, direction), reverse=direction == 1,
                                       weight_hr=self._weight_hr(layer, direction), batch_sizes=batch_sizes)
         return output, (h_n, c_n), []
+
+    def _stack(self, layer_input, initial, record, batch_sizes):
+        """Without gradients, a one-directional stack of layers runs as a wavefront
+        (:func:`lstm_book.bptt.lstm_stack_inference`); anything else layer by layer."""
+        if self._wavefront(layer_input, initial, record, batch_sizes):
+            layers = [self.weights(layer) for layer in range(self.num_layers)]
+            with torch.no_grad():
+                output, h_n, c_n = lstm_stack_inference(layer_input, initial[0], initial[1], layers)
+            return output, (h_n, c_n), []
+        return super()._stack(layer_input, initial, record, batch_sizes)
+
+    def _wavefront(self, layer_input: Tensor, initial: list[Tensor], record: bool, batch_sizes) -> bool:
+        """Whether :meth:`_stack` can run the layers as a wavefront: two or more one-directional layers
+        without projection, a padded input, no recording, no dropout acting, and no gradient wanted."""
+        if record or self.backward != "manual" or batch_sizes is not None or self.bidirectional:
+            return False
+        if self.num_layers < 2 or self.proj_size or (self.dropout > 0 and self.training):
+            return False
+        tensors = (layer_input, *initial, *self.parameters())
+        return not (torch.is_grad_enabled() and any(t.requires_grad for t in tensors))
 
     def forward(self, x: Tensor | PackedSequence, state: tuple[Tensor, Tensor] | None = None,
                 return_gates: bool = False, *, hx: tuple[Tensor, Tensor] | None = None):
