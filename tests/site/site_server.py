@@ -190,8 +190,10 @@ async ([nbCells]) => {
 """
 
 # Run after typesetting. Opens folded answers and shows every content tab so that every formula
-# has a layout box, then measures. A formula typeset with its glyph CSS cleared keeps its DOM
-# (the trap described in DESIGN.md) but its mjx-c::before content is 'none'.
+# has a layout box, then measures. MathJax 4 writes each glyph as text in an `mjx-c` set in its own
+# web font (MathJax 3 wrote it as the `::before` content of CSS that could be cleared: the trap
+# described in DESIGN.md); a glyph with neither, or not in a MathJax font, is a formula that does
+# not show as typeset.
 INSPECT_JS = """
 () => {
   document.querySelectorAll('details').forEach(d => { d.open = true; });
@@ -203,15 +205,17 @@ INSPECT_JS = """
     const r = c.getBoundingClientRect();
     return !(r.width > 0 && r.height > 0);
   }).map(c => (c.closest('.arithmatex') || c.parentElement).textContent.slice(0, 80));
-  const glyphs = [...document.querySelectorAll('mjx-c')];
+  const glyphs = [...document.querySelectorAll('mjx-container mjx-c')];
   // U+2061..U+2064 (function application, invisible times/separator/plus) and U+200B are
-  // meant to be empty; every other glyph must have its character as ::before content.
+  // meant to be empty; every other glyph must show its character.
   const invisible = /^mjx-c(2061|2062|2063|2064|200B)$/;
   const blank = glyphs.filter(g => {
+    if (g.textContent !== '') return false;
     const c = getComputedStyle(g, '::before').content;
     if (c === 'none' || c === 'normal') return true;
     return (c === '""' || c === '') && !invisible.test(g.className.trim());
   }).length;
+  const unstyled = glyphs.filter(g => !/MJX-/.test(getComputedStyle(g).fontFamily)).length;
   const rawTex = [...document.querySelectorAll('.arithmatex')]
     .filter(a => !a.querySelector('mjx-container')).map(a => a.textContent.slice(0, 80));
   const fontErrors = [...document.fonts].filter(f => f.status === 'error').map(f => f.family);
@@ -224,7 +228,7 @@ INSPECT_JS = """
   return {
     brokenImages,
     containers: containers.length,
-    zeroBox, glyphs: glyphs.length, blankGlyphs: blank,
+    zeroBox, glyphs: glyphs.length, blankGlyphs: blank, unstyledGlyphs: unstyled,
     merrors: document.querySelectorAll('mjx-merror').length,
     rawTex, fontErrors, wideDisplay,
   };
@@ -247,6 +251,53 @@ PAGE_OVERFLOW_JS = """
     block.style.display = display;
   }
   return culprits.length ? culprits : [`page is ${root.scrollWidth}px wide`];
+}
+"""
+
+
+# A phone's view of the display formulas. Opens every folded answer and shows every content tab in
+# turn, as a reader would (each reveal is an event that mathjax.js answers by measuring the formula
+# again), then checks each display formula in view: its box stays inside the page, and when the
+# formula is wider than its box, the box scrolls, carries the scroll cue of extra.css (shadow
+# gradients) and keeps the equation numbers inside it.
+PHONE_MATH_JS = """
+async () => {
+  const settle = async () => { await new Promise(r => setTimeout(r, 60)); await MathJax.startup.promise; };
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  await settle();
+  const seen = new Set(), problems = [];
+  let scrolling = 0;
+  const check = (scope) => {
+    for (const c of scope.querySelectorAll('mjx-container[display="true"]')) {
+      if (seen.has(c) || !c.getClientRects().length) continue;
+      seen.add(c);
+      const box = c.closest('div.arithmatex') || c, b = box.getBoundingClientRect();
+      const tex = (box.textContent || '').trim().slice(0, 60);
+      const style = getComputedStyle(box);
+      if (b.right > document.documentElement.clientWidth + 1 || b.left < -1)
+        problems.push(`reaches past the page (${Math.round(b.left)}..${Math.round(b.right)} px): ${tex}`);
+      if (box.scrollWidth <= box.clientWidth + 1) continue;
+      scrolling += 1;
+      if (!/auto|scroll/.test(style.overflowX))
+        problems.push(`clipped (${box.scrollWidth} px in ${box.clientWidth} px, no scrolling): ${tex}`);
+      else if (!/gradient/.test(style.backgroundImage))
+        problems.push(`scrolls without a cue (${box.scrollWidth} px in ${box.clientWidth} px): ${tex}`);
+      for (const label of c.querySelectorAll('mjx-labels mjx-mtd')) {
+        const r = label.getBoundingClientRect();
+        if (r.width > 0 && (r.right > b.right + 1 || r.left < b.left - 1))
+          problems.push(`equation number ${label.textContent} out of view: ${tex}`);
+      }
+    }
+  };
+  check(document);
+  for (const set of document.querySelectorAll('.tabbed-set')) {
+    for (const input of set.querySelectorAll(':scope > input')) {
+      set.querySelector(`label[for="${input.id}"]`).click();
+      await settle(); await settle();
+      check(set);
+    }
+  }
+  return {formulas: seen.size, scrolling, problems};
 }
 """
 

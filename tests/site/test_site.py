@@ -17,7 +17,8 @@ from urllib.parse import urljoin
 import pytest
 from bs4 import BeautifulSoup
 
-from site_server import INSPECT_JS, PAGE_OVERFLOW_JS, REPO, WAIT_TYPESET_JS, build_site, new_page, site_url
+from site_server import (INSPECT_JS, PAGE_OVERFLOW_JS, PHONE_MATH_JS, REPO, WAIT_TYPESET_JS, build_site, new_page,
+                         site_url)
 
 BUILD_SECONDS_LIMIT = 30.0
 
@@ -46,8 +47,11 @@ def formula_problems(info, result) -> list[str]:
     if result["glyphs"] == 0:
         problems.append("no glyphs (mjx-c) at all")
     if result["blankGlyphs"]:
-        problems.append(f"{result['blankGlyphs']} of {result['glyphs']} glyphs have no ::before "
-                        "content (invisible math)")
+        problems.append(f"{result['blankGlyphs']} of {result['glyphs']} glyphs show no character "
+                        "(invisible math)")
+    if result["unstyledGlyphs"]:
+        problems.append(f"{result['unstyledGlyphs']} of {result['glyphs']} glyphs are not set in a "
+                        "MathJax font (its styles were cleared)")
     if result["merrors"]:
         problems.append(f"{result['merrors']} MathJax errors (mjx-merror)")
     if result["fontErrors"]:
@@ -142,12 +146,22 @@ def test_built_site_references_no_remote_script_style_font_or_image(site):
 
 
 @pytest.mark.slow
-def test_mathjax_and_its_fonts_are_served_by_the_site(site):
+def test_mathjax_4_its_fonts_and_speech_worker_are_served_by_the_site(site):
+    """MathJax 4 fetches its fonts (and its speech worker's rules) from a CDN unless told otherwise:
+    the config points the loader at the site's own copies, and those copies are there."""
     vendor = site / "javascripts" / "vendor" / "mathjax"
-    assert (vendor / "tex-chtml.js").stat().st_size > 500_000
-    fonts = list((vendor / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
-    assert len(fonts) >= 20, f"only {len(fonts)} MathJax woff fonts vendored"
+    core = (vendor / "tex-chtml.js").read_text(encoding="utf-8")
+    assert len(core) > 500_000 and "displayOverflow" in core and "mathjax-newcm" in core, \
+        "vendor/mathjax/tex-chtml.js is not MathJax 4 (its line breaking and its default font)"
+    fonts = vendor / "fonts" / "mathjax-newcm-font" / "chtml"
+    assert len(list((fonts / "woff2").glob("*.woff2"))) >= 40, "MathJax-Newcm's woff2 fonts are not vendored"
+    assert list((fonts / "dynamic").glob("*.js")), "MathJax-Newcm's dynamic ranges are not vendored"
+    assert (vendor / "sre" / "speech-worker.js").exists() and (vendor / "sre" / "mathmaps" / "en.json").exists()
+    assert (vendor / "input" / "tex" / "extensions" / "autoload.js").exists()
     assert (vendor / "LICENSE").exists()
+    config = (site / "javascripts" / "mathjax.js").read_text(encoding="utf-8")
+    assert re.search(r'paths:\s*{\s*fonts:\s*"\[mathjax\]/fonts"', config), "the font path is not the local copy"
+    assert 'displayOverflow: "linebreak"' in config
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "javascripts/mathjax.js" in index and "javascripts/vendor/mathjax/tex-chtml.js" in index
     assert index.index("javascripts/mathjax.js") < index.index("vendor/mathjax/tex-chtml.js"), \
@@ -322,6 +336,33 @@ def test_every_formula_is_typeset_and_visible_offline(browser, server, pages):
             failures.append(f"{info.url_path or '/'}: " + "; ".join(problems))
     print("\n" + "\n".join(report))
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.slow
+def test_display_formulas_fit_a_phone_or_scroll_with_a_cue(browser, server, pages):
+    """At 390 px, on every page with math (the notebooks too), every display formula fits its
+    column (MathJax 4 breaks it) or scrolls inside its own box with a visible cue and its equation
+    number in view; none reaches past the page. Folded answers and content tabs are opened one by
+    one, as a reader does, since a formula typeset while hidden is measured when it is shown."""
+    math_pages = [p for p in pages if p.has_math]
+    failures, formulas, scrolling = [], 0, 0
+    context, page, rec = new_page(browser, width=390, height=844)
+    try:
+        for info in math_pages:
+            page.goto(urljoin(server.url, info.url_path), wait_until="load")
+            assert page.evaluate(WAIT_TYPESET_JS, [info.nb_math_cells]), \
+                f"{info.url_path}: MathJax did not typeset every formula within 20 s"
+            result = page.evaluate(PHONE_MATH_JS)
+            formulas += result["formulas"]
+            scrolling += result["scrolling"]
+            failures += [f"{info.url_path or '/'}: {problem}" for problem in result["problems"]]
+    finally:
+        context.close()
+    assert not rec.js_errors, f"JavaScript errors: {rec.js_errors[:3]}"
+    assert not rec.remote, f"requests leaving 127.0.0.1: {sorted(set(rec.remote))[:5]}"
+    assert formulas > 0, "no display formula found"
+    assert not failures, f"{len(failures)} display formulas at 390 px:\n" + "\n".join(failures)
+    print(f"\n390 px: {formulas} display formulas on {len(math_pages)} pages; {scrolling} scroll with a cue")
 
 
 @pytest.mark.slow
