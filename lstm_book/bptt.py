@@ -109,8 +109,8 @@ def _forward_scan(
     if packed and reverse:
         raise ValueError("_forward_scan: reverse each packed sequence in place (lstm_layer does) instead")
     bias = None if bias_ih is None else _scale_g_rows(bias_ih + bias_hh, 2)  # the gates see the sum
-    input_half = matmul.Linear(_scale_g_rows(weight_ih, 2), bias, reorder=True, trains=True)  # x_t ↦ W_ih x_t + b
-    recurrent = matmul.Linear(_scale_g_rows(weight_hh, 2), reorder=True, trains=True)  # h_{t-1} ↦ W_hh h_{t-1}
+    input_half = matmul.Linear(_scale_g_rows(weight_ih, 2), bias, reorder=True)  # x_t ↦ W_ih x_t + b
+    recurrent = matmul.Linear(_scale_g_rows(weight_hh, 2), reorder=True)  # h_{t-1} ↦ W_hh h_{t-1}
     output = h_0.new_empty(all_steps(P))
     hs = output.view(N, P).split(sizes)  # per-step views made in one call: the loop only launches kernels
     h_prev = _previous(hs, h_0, reverse)  # h_{t-1} of the step at position t
@@ -358,7 +358,7 @@ class LSTMLayerFunction(torch.autograd.Function):
         # δc_{t+1} ⊙ f_{t+1}, carried in (B, H); a sequence's last step starts from its row of d_c_n
         d_c_carry = d_c_n.clone(memory_format=torch.contiguous_format)
         f = gates[:, H : 2 * H].split(sizes)
-        recurrent = matmul.Linear(weight_hh.t(), reorder=True, trains=True)  # δa_t ↦ W_hh^T δa_t, every step (Eq. 15)
+        recurrent = matmul.Linear(weight_hh.t(), reorder=True)  # δa_t ↦ W_hh^T δa_t, every step (Eq. 15)
         d_hs, k_c, d_a = d_h.split(sizes), K_c.split(sizes), K.split(sizes)  # per-step views, made once
         d_h_prev = _previous(d_hs, None, reverse)  # where W_hh^T δa_t goes: δh of the step read before
         carry = [_leading(d_c_carry, n) for n in sizes]
@@ -389,7 +389,7 @@ class LSTMLayerFunction(torch.autograd.Function):
         d_h_0 = recurrent(d_a[first]) if ctx.needs_input_grad[1] else None
         d_c_0 = d_c_carry if ctx.needs_input_grad[2] else None
         # Eqs. (15)-(16) for all steps at once: one matrix product each, the batch summed as well.
-        d_x = matmul.Linear(weight_ih.t(), trains=True)(K).view(x.shape) if ctx.needs_input_grad[0] else None
+        d_x = matmul.Linear(weight_ih.t())(K).view(x.shape) if ctx.needs_input_grad[0] else None
         inputs = {}  # what each weight multiplies, row by row like K: x_t for W_ih, h_{t-1} for W_hh
         if ctx.needs_input_grad[3]:
             inputs["ih"] = x.reshape(N, -1)

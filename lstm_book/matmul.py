@@ -17,10 +17,11 @@ times and the CPU, for a benchmark or a run's provenance.
 Rounding. Both kernels compute the same float32 products, but they may add a dot product's terms
 in a different order, and then their results differ in the last bits. A calibration checks this
 on its own operands (``same_bits``). Where the two agree, the choice changes only the speed.
-Where they differ, a product of a training step (``trains=True``) keeps ``REFERENCE``, the kernel
-the book's results were trained with, as long as ``KEEP_ROUNDING`` is true: the same CPU then
-trains to the same numbers bit for bit, whatever the measurement says. Inference always takes the
-faster kernel.
+Where they differ, the class keeps ``REFERENCE``, the kernel the book's results were computed
+with, as long as ``KEEP_ROUNDING`` is true: then no number depends on a timing, and the same CPU
+gives the same numbers bit for bit in every process. ``KEEP_ROUNDING = False`` takes the faster
+kernel everywhere (on the AMD EPYC: a training step 10–20% faster at the book's shapes, with
+float32 results that differ in the last bits).
 
 Switches, for tests and reproducibility: ``ONEDNN = True`` or ``False`` forces one kernel wherever
 oneDNN applies (``None``, the default, measures); :func:`force_kernel` does the same inside a
@@ -47,7 +48,7 @@ from torch import Tensor
 
 AVAILABLE = torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")
 ONEDNN: bool | None = None  # None: measure; True / False: force oneDNN / torch.mm wherever oneDNN applies
-KEEP_ROUNDING = True  # where the kernels round differently, training products keep REFERENCE
+KEEP_ROUNDING = True  # where the kernels round differently, keep REFERENCE (numbers independent of timings)
 REFERENCE = "onednn"  # the kernel of the book's training runs (an AMD EPYC, PyTorch 2.13)
 KERNELS = ("blas", "onednn")
 LARGE = 2048  # products of more rows are one class, timed at LARGE rows (fewer: one class per power of two)
@@ -67,9 +68,10 @@ class Calibration:
     def fastest(self) -> str:
         return "blas" if self.blas_us <= self.onednn_us else "onednn"
 
-    def kernel(self, trains: bool) -> str:
-        """The kernel for an inference product (the fastest) or a training product (see the module docstring)."""
-        return REFERENCE if trains and KEEP_ROUNDING and not self.same_bits else self.fastest
+    @property
+    def kernel(self) -> str:
+        """The kernel of this class: the faster one, unless the two round differently and ``KEEP_ROUNDING``."""
+        return REFERENCE if KEEP_ROUNDING and not self.same_bits else self.fastest
 
 
 _calibrations: dict[tuple, Calibration] = {}  # shape class → its calibration, for the life of the process
@@ -87,11 +89,11 @@ def _rows_class(rows: int) -> int:
     return rows if rows <= 64 else min(LARGE, 1 << (rows - 1).bit_length())
 
 
-def kernel(op: str, rows: int, sizes: tuple, like: Tensor, trains: bool = False) -> str:
+def kernel(op: str, rows: int, sizes: tuple, like: Tensor) -> str:
     """``"blas"`` or ``"onednn"`` for one product: ``op`` is ``"linear"``, ``"reordered"`` (a linear
     layer whose weight is reordered once) or ``"grad"`` (:func:`weight_grads`), ``rows`` its number of
     rows (summed over for ``"grad"``), ``sizes`` its other dimensions and whether it has a bias;
-    ``like`` an operand (dtype, device); ``trains`` whether its result feeds a training step."""
+    ``like`` an operand (dtype, device)."""
     if not _applies(like):
         return "blas"
     if ONEDNN is not None:
@@ -100,7 +102,7 @@ def kernel(op: str, rows: int, sizes: tuple, like: Tensor, trains: bool = False)
     calibration = _calibrations.get(key)
     if calibration is None:
         calibration = _calibrate(key)
-    return calibration.kernel(trains)
+    return calibration.kernel
 
 
 @contextmanager
@@ -131,11 +133,11 @@ def cpu_model() -> str:
 
 def kernel_report() -> dict:
     """The CPU, the switches and every shape class calibrated so far in this process, with both kernels'
-    times and the kernel each kind of product uses: for a benchmark's table or a run's provenance."""
+    times, the faster one and the one used: for a benchmark's table or a run's provenance."""
     choices = [
         {"op": op, "rows": rows, "sizes": list(sizes), "threads": threads,
          "blas_us": round(c.blas_us, 2), "onednn_us": round(c.onednn_us, 2), "same_bits": c.same_bits,
-         "inference": c.kernel(trains=False), "training": c.kernel(trains=True)}
+         "fastest": c.fastest, "kernel": c.kernel}
         for (op, rows, sizes, threads), c in sorted(_calibrations.items(), key=lambda kv: repr(kv[0]))
     ]
     forced = None if ONEDNN is None else ("onednn" if ONEDNN else "blas")
@@ -154,16 +156,14 @@ class Linear:
         reorder: in oneDNN, reorder the weight once into its blocked layout, for a weight that
             multiplies every step of a sequence or many rows (each product is then cheaper; the
             reordering costs about one small product).
-        trains: the products feed a training step (see the module docstring on rounding).
 
     Called without autograd (inside an autograd ``Function``'s forward or backward, or at inference).
     The kernel is chosen per number of rows, the first time each is seen.
     """
 
-    def __init__(self, weight: Tensor, bias: Tensor | None = None, reorder: bool = False,
-                 trains: bool = False) -> None:
+    def __init__(self, weight: Tensor, bias: Tensor | None = None, reorder: bool = False) -> None:
         self.weight, self.bias, self.weight_t = weight, bias, weight.t()
-        self.op, self.trains = "reordered" if reorder else "linear", trains
+        self.op = "reordered" if reorder else "linear"
         self.packed: Tensor | None = None  # the weight as oneDNN reads it, made at its first oneDNN product
         self.kernels: dict[int, str] = {}  # rows → kernel
 
@@ -172,7 +172,7 @@ class Linear:
         name = self.kernels.get(rows)
         if name is None:
             sizes = (*self.weight.shape[::-1], self.bias is not None)
-            name = self.kernels[rows] = kernel(self.op, rows, sizes, self.weight, self.trains)
+            name = self.kernels[rows] = kernel(self.op, rows, sizes, self.weight)
         return name
 
     def onednn_weight(self) -> Tensor:
@@ -200,9 +200,9 @@ class Linear:
 def weight_grads(delta: Tensor, *xs: Tensor) -> list[Tensor]:
     """``δ^T x`` for ``δ (n, out)`` and each ``x (n, in_k)`` of ``xs``: ``Σ_rows δ_r x_r^T``, a list of
     contiguous ``(out, in_k)`` (Eq. 16). In oneDNN the inputs go side by side into one product, so
-    ``δ`` (the largest operand) is read once for all of them. Always a training product."""
+    ``δ`` (the largest operand) is read once for all of them."""
     sizes = (delta.shape[1], *(x.shape[1] for x in xs))
-    if kernel("grad", delta.shape[0], sizes, delta, trains=True) == "onednn":
+    if kernel("grad", delta.shape[0], sizes, delta) == "onednn":
         return _grads_onednn(delta, xs)
     return [torch.mm(delta.t(), x) for x in xs]
 

@@ -1,7 +1,8 @@
 """The product kernels of lstm_book.matmul, and the fast forward paths of lstm_book.bptt.
 
 * The kernel is chosen by measurement once per shape class and kept; the override wins; the report
-  names the CPU and every choice; training products keep the reference rounding.
+  names the CPU and every choice; where the kernels round differently the reference kernel is kept,
+  so no number depends on a timing.
 * Every twin test of the LSTM (test_dropin, test_layers, test_bptt, test_packing, test_proj) runs
   again here with each kernel forced, and a float32 sweep compares each kernel with float64 torch.
 * The wavefront over layers (inference) equals torch.nn.LSTM in float64, at every chunk boundary.
@@ -80,7 +81,7 @@ def test_the_first_product_of_a_shape_class_is_timed_once_and_the_choice_kept(mo
     assert len(calls) == 2  # one per shape class, however many products
     calibration = matmul._calibrations[calls[0]]
     assert calibration.blas_us > 0 and calibration.onednn_us > 0
-    assert choices == {calibration.fastest}  # an inference product takes the faster kernel
+    assert choices == {calibration.kernel}
 
 
 def test_rows_form_classes_exactly_up_to_64_then_by_powers_of_two_up_to_large():
@@ -95,7 +96,6 @@ def test_a_forced_kernel_wins_and_nothing_is_measured(monkeypatch):
         for name in matmul.KERNELS:
             with matmul.force_kernel(name):
                 assert matmul.kernel(*STEP, _float32()) == name
-                assert matmul.kernel(*STEP, _float32(), trains=True) == name
         monkeypatch.setattr(matmul, "ONEDNN", False)
         assert matmul.kernel(*STEP, _float32()) == "blas"
         monkeypatch.setattr(matmul, "ONEDNN", True)
@@ -123,27 +123,28 @@ def test_float64_autograd_and_other_devices_use_torch_mm_without_measuring(monke
 
 @pytest.mark.parametrize("same_bits", [True, False])
 @pytest.mark.parametrize("faster", ["blas", "onednn"])
-def test_training_products_keep_the_reference_rounding_where_the_kernels_differ(monkeypatch, same_bits, faster):
-    """Inference takes the faster kernel; a training product too, unless the two round differently:
-    then it keeps REFERENCE (while KEEP_ROUNDING is on), so the numbers of a run do not depend on a timing."""
+def test_the_faster_kernel_serves_unless_the_two_round_differently(monkeypatch, same_bits, faster):
+    """Where the two kernels round differently the class keeps REFERENCE (while KEEP_ROUNDING is on),
+    so no number depends on a timing; elsewhere, and with KEEP_ROUNDING off, the faster one serves."""
     monkeypatch.setattr(matmul, "AVAILABLE", True)
     times = {"blas": 1.0, "onednn": 2.0} if faster == "blas" else {"blas": 2.0, "onednn": 1.0}
-    calibration = matmul.Calibration(times["blas"], times["onednn"], same_bits)
     op, rows, sizes = STEP
-    matmul._calibrations[(op, rows, sizes, torch.get_num_threads())] = calibration
+    matmul._calibrations[(op, rows, sizes, torch.get_num_threads())] = matmul.Calibration(*times.values(), same_bits)
     with torch.no_grad():
-        assert matmul.kernel(*STEP, _float32()) == faster
-        assert matmul.kernel(*STEP, _float32(), trains=True) == (faster if same_bits else matmul.REFERENCE)
+        assert matmul.kernel(*STEP, _float32()) == (faster if same_bits else matmul.REFERENCE)
         monkeypatch.setattr(matmul, "KEEP_ROUNDING", False)
-        assert matmul.kernel(*STEP, _float32(), trains=True) == faster
+        assert matmul.kernel(*STEP, _float32()) == faster
 
 
 @needs_onednn
-def test_a_training_step_gives_the_reference_kernels_numbers_bit_for_bit():
-    """With the measured kernels, a float32 training step equals the one with every product in
-    REFERENCE exactly: a kernel that rounds differently is never used for training."""
+@pytest.mark.parametrize("kw", [dict(num_layers=2, bidirectional=True), dict(num_layers=2, proj_size=5)],
+                         ids=["bidirectional", "projection"])
+def test_the_measured_kernels_give_the_reference_kernels_numbers_bit_for_bit(kw):
+    """With the measured kernels, a float32 training step and an inference forward (the wavefront
+    among them) equal those with every product in REFERENCE exactly: a kernel that rounds
+    differently is never chosen."""
     torch.manual_seed(5)
-    model = LSTM(6, 24, num_layers=2, bidirectional=True)
+    model, stack = LSTM(6, 24, **kw), LSTM(6, 24, num_layers=3)
     x = torch.randn(30, 8, 6)
     results = []
     for name in (None, matmul.REFERENCE):
@@ -151,7 +152,9 @@ def test_a_training_step_gives_the_reference_kernels_numbers_bit_for_bit():
             model.zero_grad()
             out, (h_n, c_n) = model(x)
             (out.sin().sum() + h_n.square().sum() + c_n.sum()).backward()
-            results.append([out.detach(), h_n.detach(), c_n.detach()] + [p.grad.clone() for p in model.parameters()])
+            with torch.no_grad():
+                inferred = [model(x)[0], stack(x)[0]]
+            results.append([out.detach(), h_n.detach(), c_n.detach(), *inferred] + [p.grad.clone() for p in model.parameters()])
     assert all(torch.equal(a, b) for a, b in zip(*results))
 
 
@@ -166,8 +169,8 @@ def test_the_report_names_the_cpu_the_switches_and_every_choice():
     assert report["choices"], "a forward pass calibrates its products"
     for choice in report["choices"]:
         assert choice["op"] in ("linear", "reordered", "grad")
-        assert {choice["inference"], choice["training"]} <= set(matmul.KERNELS)
-        assert choice["inference"] == ("blas" if choice["blas_us"] <= choice["onednn_us"] else "onednn")
+        assert choice["fastest"] == ("blas" if choice["blas_us"] <= choice["onednn_us"] else "onednn")
+        assert choice["kernel"] == (choice["fastest"] if choice["same_bits"] else matmul.REFERENCE)
     with matmul.force_kernel("blas"):
         assert matmul.kernel_report()["forced"] == "blas"
 
