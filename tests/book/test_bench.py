@@ -40,7 +40,8 @@ def test_quick_bench_records_its_report_and_writes_table_profile_figure(tmp_path
     assert "| `model(x)` |" in md and "hand-written BPTT" in md and "| `nn.GRU` (ms) |" in md
     assert "*An LSTM reads Python*" in md and "One step's recurrent product" in md
     assert (tmp_path / "bench_lstm.svg").read_text().lstrip().startswith("<?xml")
-    assert json.loads((tmp_path / "bench_lstm.json").read_text())["cpu_model"] == report["meta"]["cpu_model"]
+    assert json.loads((tmp_path / "bench_lstm.json").read_text())["config"]["cpu_model"] == report["meta"]["cpu_model"]
+    assert report["kernels"]["cpu"] == report["meta"]["cpu_model"] and report["kernels"]["choices"]  # the calibration
 
 
 def test_the_bench_is_not_in_the_default_run():

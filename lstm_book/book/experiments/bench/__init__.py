@@ -50,11 +50,13 @@ from dataclasses import dataclass
 
 import torch
 
+from lstm_book import matmul
+from lstm_book.matmul import cpu_model
 from lstm_book.book import figures
 from lstm_book.book.palette import sequential
 from lstm_book.book.experiments.bench.memory import measure_memory
 from lstm_book.book.experiments.bench.report import bench_ratios, markdown
-from lstm_book.book.experiments.bench.timing import (LABELS, VARIANTS, Shape, cpu_model, profile_forward, time_products,
+from lstm_book.book.experiments.bench.timing import (LABELS, VARIANTS, Shape, profile_forward, time_products,
                                                      time_recording, time_shape)
 from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 
@@ -125,6 +127,7 @@ def measure(setting: Setting, runs, results: dict) -> dict:
         "recording": time_recording(flagship, b.repeats, seed),
         "profile": profile_forward(flagship, seed),
         "memory": measure_memory(memory_shape, b.memory_runs, seed, threads),
+        "kernels": matmul.kernel_report(),  # every product's kernel as calibrated on this CPU, with both times
     }
     report["meta"] |= {"load_after": os.getloadavg()[0], "wall_seconds": time.perf_counter() - start}
     for v in VARIANTS:

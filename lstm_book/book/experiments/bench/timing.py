@@ -3,13 +3,12 @@ recording, the recurrent product's kernels, and a profile of the forward pass (s
 
 from __future__ import annotations
 
-import platform
 import statistics
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
+
 
 VARIANTS = ("torch", "autograd", "manual")
 LABELS = {"torch": "torch.nn.LSTM", "autograd": "ours, autograd cell", "manual": "ours, hand-written BPTT"}
@@ -25,26 +24,30 @@ class Shape:
 
 
 def time_products(shape: Shape, repeats: int, seed: int, calls: int = 200) -> dict:
-    """One step's recurrent product ``h (B, H) → (B, 4H)``: ``torch.mm`` (MKL) against oneDNN with the
-    weight reordered once (``lstm_book.matmul.Linear``), interleaved; microseconds per product."""
+    """One step's recurrent product ``h (B, H) → (B, 4H)`` with the weight reordered once
+    (``lstm_book.matmul.Linear``), forced into each kernel in turn: ``torch.mm`` (the BLAS, MKL) and
+    oneDNN, interleaved; microseconds per product, and the kernel the calibration chose on this CPU."""
     from lstm_book import matmul
 
     g = torch.Generator().manual_seed(seed)
     h, w = torch.randn(shape.batch, shape.hidden, generator=g), torch.randn(4 * shape.hidden, shape.hidden, generator=g)
-    w_t = w.t()
+    names = {"mkl": "blas", "onednn": "onednn"}
     with torch.no_grad():
-        ours = matmul.Linear(w, reorder=True)
-        calls_of = {"mkl": lambda: torch.mm(h, w_t), "onednn": lambda: ours(h)}
-        times = {k: [] for k in calls_of}
-        for fn in calls_of.values():
-            fn()
+        layers = {}
+        for k, name in names.items():
+            with matmul.force_kernel(name):
+                layers[k] = matmul.Linear(w, reorder=True)
+                layers[k](h)  # warm-up: the kernel is fixed for these rows from here on
+        times = {k: [] for k in names}
         for rep in range(repeats):
             for k in (("mkl", "onednn") if rep % 2 == 0 else ("onednn", "mkl")):
                 start = time.perf_counter()
                 for _ in range(calls):
-                    calls_of[k]()
+                    layers[k](h)
                 times[k].append(1e6 * (time.perf_counter() - start) / calls)
-    return {"batch": shape.batch, "hidden": shape.hidden, "onednn_used": ours.fast, "calls": calls,
+        chosen = matmul.Linear(w, reorder=True).kernel(shape.batch)
+    return {"batch": shape.batch, "hidden": shape.hidden, "onednn_used": layers["onednn"].kernel(shape.batch) == "onednn",
+            "chosen": chosen, "calls": calls,
             "mkl_us": statistics.median(times["mkl"]), "onednn_us": statistics.median(times["onednn"]),
             "ratio": statistics.median(a / b for a, b in zip(times["mkl"], times["onednn"]))}
 
@@ -166,14 +169,3 @@ def profile_forward(shape: Shape, seed: int, top: int = 8) -> dict:
             runs.append(time.perf_counter() - start)
         per_element[name] = 1e9 * statistics.median(runs) / n
     return {"T": shape.T, "hidden": shape.hidden, "ops": ops, "ns_per_element": per_element}
-
-
-def cpu_model() -> str:
-    """The CPU's model name, printed beside every speed figure."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
