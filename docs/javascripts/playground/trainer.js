@@ -9,6 +9,7 @@
 //                weights (every model starts from the same draws, so two LSTMs differ only in the
 //                forget gate's initialisation)
 //   models       [{cell: "rnn" | "lstm" | "gru", forget: "torch" | "chrono" | a number (LSTM only)}]
+//   tMax         chrono's T_max (Eq. 10); null: T, the sequence length, as the book does
 //   heldOut      sequences in the fixed held-out set (accuracy and loss)
 //   probe        how many of them (the first) make the probe batch (gradients and gates)
 //   reportEvery  updates between two reports (worker.js)       maxUpdates  where worker.js stops
@@ -28,7 +29,7 @@ import { makeRng, STREAM } from "./random.js";
 import { fillBatch, loadTask, makeBatch } from "./task.js";
 
 export const DEFAULTS = Object.freeze({
-  T: 50, hidden: 16, embed: 16, lr: 1e-2, batch: 32, clip: 1, seed: 0,
+  T: 50, hidden: 16, embed: 16, lr: 1e-2, batch: 32, clip: 1, seed: 0, tMax: null,
   models: [{ cell: "lstm", forget: "chrono" }, { cell: "lstm", forget: 1 }, { cell: "rnn" }],
   heldOut: 256, probe: 32, reportEvery: 10, maxUpdates: 3000,
 });
@@ -43,7 +44,7 @@ export function createTrainer(taskJson, options = {}) {
   const probe = slice(heldOut, 0, Math.min(config.probe, config.heldOut));
   const runs = config.models.map(({ cell, forget = "torch" }) => {
     const model = createModel({ cell, V: task.V, E: config.embed, H: config.hidden, K: task.numClasses });
-    initialise(model, makeRng(seed, STREAM.weights), forget, T);
+    initialise(model, makeRng(seed, STREAM.weights), forget, config.tMax ?? T);
     const params = PARAM_NAMES.map((name) => model.params[name]), grads = PARAM_NAMES.map((name) => model.grads[name]);
     return { cell, forget, model, grads, adam: createAdam(params, { lr: config.lr }) };
   });
