@@ -21,22 +21,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from lstm_book import tasks
+from lstm_book.book.experiments.playground import task_json  # the task's constants as task.js reads them
 from site_server import REPO, StaticServer, new_page
 
 CELLS = ("rnn", "lstm", "gru")
 TORCH_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 TORCH_CELLS = {"rnn": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}
 V, K = tasks.TEMPORAL_ORDER_VOCAB_SIZE, tasks.TEMPORAL_ORDER_CLASSES
-
-
-def task_json() -> dict:
-    """The task's constants as task.js reads them (its header documents the fields), from lstm_book.tasks."""
-    return {
-        "symbols": list(tasks.TEMPORAL_ORDER_SYMBOLS), "distractors": list(tasks.DISTRACTORS),
-        "X": tasks.X, "Y": tasks.Y, "BEGIN": tasks.BEGIN, "END": tasks.END,
-        "windows": [list(w) for w in tasks.WINDOWS_6A],
-        "classes": list(tasks.temporal_order_class_names()), "chance": tasks.TEMPORAL_ORDER_CHANCE,
-    }
 
 
 class Reference(nn.Module):

@@ -6,7 +6,7 @@
 page and the nav).
 """
 
-from lstm_book.book.experiments import ablation, bench, charlm, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, notebooks, part1, part2, seq2seq
+from lstm_book.book.experiments import ablation, bench, charlm, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, notebooks, part1, part2, playground, seq2seq
 from lstm_book.book.pipeline.interface import Experiment
 
 # --8<-- [start:registry]
@@ -21,6 +21,7 @@ EXPERIMENTS: dict[str, Experiment] = {module.EXPERIMENT.name: module.EXPERIMENT 
     diagrams,  # every part's explanatory diagrams (the task strip draws the gates page's example)
     length,  # Part 3: longer sequences
     frontier,  # Part 3: how far can an LSTM remember? (only when named)
+    playground,  # Part 3: the LSTM Playground's default, measured in PyTorch, and its engine's speed (only when named)
     charlm,  # Part 3: an LSTM reads Python (a character model of CPython's standard library)
     seq2seq,  # Part 3: the encoder–decoder
     notebooks,  # every part's notebook, executed: docs/notebooks/*.py → *.ipynb with outputs
