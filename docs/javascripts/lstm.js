@@ -17,6 +17,9 @@
 //   or:   lstmBook.fetchModel(url).then(({ exported, model }) => …)
 //   out.logits, out.probs: Float64Array(K)
 //   out.layers[l].i, .f, .g, .o, .c, .h: Float64Array(T·H), the value of unit j at step t at [t·H + j]
+//   lstmBook.inputGradient(model, out, k): Float64Array(T·E), ∂z_k/∂e_t at [t·E + m], the gradient of
+//   logit k with respect to each step's embedding e_t (backpropagation through time, Eqs. 13–15);
+//   tests/site/test_explorer.py checks it against PyTorch's autograd.
 (function () {
   "use strict";
 
@@ -110,6 +113,52 @@
     return { T, H, logits, probs: e.map((x) => x / total), layers };
   }
 
+  // out[o0 + k] = Σ_r d[r] · W[r, k] for a (rows × cols) row-major W, rows a multiple of 4: the
+  // transposed product Wᵀ d, four rows of W at a time (as in matVec).
+  function matTVec(W, rows, cols, d, out, o0) {
+    out.fill(0, o0, o0 + cols);
+    for (let r = 0; r < rows; r += 4) {
+      const d0 = d[r], d1 = d[r + 1], d2 = d[r + 2], d3 = d[r + 3];
+      const w0 = r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+      for (let k = 0; k < cols; k++) out[o0 + k] += d0 * W[w0 + k] + d1 * W[w1 + k] + d2 * W[w2 + k] + d3 * W[w3 + k];
+    }
+  }
+
+  // ∂z_k/∂e_t for every step t: the gradient of logit k (the head reads h_T of the top layer) with
+  // respect to the embeddings that entered layer 1, given the forward pass `out` of the same tokens.
+  // Backpropagation through time, layer by layer from the top: what reaches a layer's h_t from above
+  // (the head, or the layer above's Wᵀ δa) joins what comes back through W_hh, as in
+  // lstm_book/bptt_reference.py, with h_0 = c_0 = 0.
+  function inputGradient(model, out, k) {
+    const { T, H } = out, G = 4 * H;
+    let fromAbove = new Float64Array(T * H); // ∂z_k/∂h_t from outside the layer's recurrence
+    for (let j = 0; j < H; j++) fromAbove[(T - 1) * H + j] = model.head.W[k * H + j]; // z_k = W_k h_T + b_k
+    for (let l = model.L - 1; l >= 0; l--) {
+      const s = out.layers[l], { W_ih, W_hh } = model.layers[l], inSize = l === 0 ? model.E : H;
+      const dx = new Float64Array(T * inSize);
+      const da = new Float64Array(G);        // δa_t, blocks [δa_i | δa_f | δa_g | δa_o]
+      const back = new Float64Array(H);      // W_hhᵀ δa_{t+1}, the recurrent part of δh_t (0 at t = T)
+      const carry = new Float64Array(H);     // δc_{t+1} ⊙ f_{t+1} (0 at t = T)
+      for (let t = T - 1; t >= 0; t--) {
+        for (let j = 0; j < H; j++) {
+          const n = t * H + j, i = s.i[n], f = s.f[n], g = s.g[n], o = s.o[n], tanh_c = Math.tanh(s.c[n]);
+          const c_prev = t > 0 ? s.c[n - H] : 0;
+          const dh = fromAbove[n] + back[j];                 // Eq. (15): δh_t
+          const dc = dh * o * (1 - tanh_c * tanh_c) + carry[j]; // Eq. (13): δc_t
+          da[j] = dc * g * i * (1 - i);                      // Eq. (14): δa_i
+          da[H + j] = dc * c_prev * f * (1 - f);             //           δa_f
+          da[2 * H + j] = dc * i * (1 - g * g);              //           δa_g
+          da[3 * H + j] = dh * tanh_c * o * (1 - o);         //           δa_o
+          carry[j] = dc * f;                                 // Eq. (13)'s second term at t − 1
+        }
+        matTVec(W_ih, G, inSize, da, dx, t * inSize);       // Eq. (15): δx_t = W_ihᵀ δa_t
+        matTVec(W_hh, G, H, da, back, 0);                   // Eq. (15): W_hhᵀ δa_t, part of δh_{t−1}
+      }
+      fromAbove = dx; // the layer below's h_t is this layer's x_t
+    }
+    return fromAbove; // layer 1's x_t is the embedding e_t
+  }
+
   // The exported JSON at url and its model, fetched once per page view of the site (a Promise of
   // {exported, model}); a failed fetch is forgotten, so the next visit tries again.
   const fetched = new Map();
@@ -134,5 +183,5 @@
     return node;
   }
 
-  window.lstmBook = { decodeTensor, loadModel, forward, fetchModel, el };
+  window.lstmBook = { decodeTensor, loadModel, forward, inputGradient, fetchModel, el };
 })();
