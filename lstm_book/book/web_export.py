@@ -1,7 +1,8 @@
 """A trained LSTM as a JSON file, for the book's live widgets: the gate explorer and the cell typer.
 
 The explorer on the gates page (``docs/javascripts/lstm.js`` and ``explorer.js``) runs the forward pass
-of a `lstm_book.SequenceClassifier` in the reader's browser. It needs the weights, the
+of a `lstm_book.SequenceClassifier` in the reader's browser, and its backward pass to the inputs (the
+gradient view). It needs the weights, the
 vocabulary, the task's rules and a few test sequences; `export_classifier` packs them into a
 JSON-able dict and `load_classifier` rebuilds the torch model from it, so a test can check that
 the JavaScript and PyTorch run exactly the same weights. `export_charlm` and `load_charlm` do the
@@ -32,8 +33,9 @@ for every other character, shown as ``other``) and ``default`` (the text the wid
 ``sign`` (of its correlation with the feature: the widget colours ``sign · value``) and ``r`` (on the
 test files).
 
-The figure script writes the book's flagship model with this format (``lstm_book.book.experiments.explorer``)
-and the character model's (``lstm_book.book.experiments.charlm``).
+The figure script writes the book's flagship model and the frontier's model trained at T = 1000 with this
+format (``lstm_book.book.experiments.explorer``), and the character model
+(``lstm_book.book.experiments.charlm``).
 """
 
 from __future__ import annotations
