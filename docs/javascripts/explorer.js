@@ -1,17 +1,22 @@
 // explorer.js — the live explorer on "What the gates learn" (docs/part3-experiments/gates.md).
 //
-// The trained flagship LSTM reads a temporal-order sequence in the reader's browser (lstm.js, the
-// forward pass, Eqs. (4)–(9)); this file is the page around it: pick or edit a sequence, see the
-// prediction and heatmaps of i, f, g, o, c, h (units × steps) for one layer, move a cursor over them.
-// Nothing is trained here: the weights were exported by lstm_book/book/web_export.py.
+// A trained LSTM reads a temporal-order sequence in the reader's browser (lstm.js, the forward pass,
+// Eqs. (4)–(9)); this file is the page around it: pick the model (the flagship, trained at T = 100, or
+// a frontier model trained at T = 1000), pick or edit a sequence, see the prediction and heatmaps of
+// i, f, g, o, c, h (units × steps) for one layer, move a cursor over them. A click on the prediction
+// shows why: ‖∂z/∂e_t‖, how much the predicted class's logit z moves with each step's input embedding
+// e_t (lstm.js's backward pass, Eqs. (13)–(15)), and ∏ f since t, the share of c_t that the forget
+// gates carry to the end along the cell state. Nothing is trained here: the weights were exported by
+// lstm_book/book/web_export.py.
 //
-// Markup (see gates.md):  <div class="lstm-explorer"> … <a class="lstm-explorer__data" href="…json"> … </div>
-// The link is the data file; the browser resolves its href relative to the page, so the same page
-// works under `mkdocs serve` and on the site served from /lstm-from-first-principles/.
+// Markup (see gates.md):  <div class="lstm-explorer"> … <a class="lstm-explorer__data" href="…json">label</a> … </div>
+// Each link is one model's data file (the first opens); the browser resolves its href relative to the
+// page, so the same page works under `mkdocs serve` and on the site served from /lstm-from-first-principles/.
 //
 // For tests and curious readers the root element exposes what it shows as data attributes:
-// data-sequence, data-predicted, data-probs, data-true, data-layer, data-t, data-unit,
-// data-means (the mean of each panel), data-forward-ms; lstmBook.temporalOrder holds the task's rules.
+// data-model (the index of the link shown), data-sequence, data-predicted, data-probs, data-true,
+// data-layer, data-t, data-unit, data-means (the mean of each panel), data-saliency (‖∂z/∂e_t‖ for
+// every t, while that view is open), data-forward-ms; lstmBook.temporalOrder holds the task's rules.
 (function () {
   "use strict";
 
@@ -61,7 +66,10 @@
     if (symbols[0] !== task.begin || symbols[T - 1] !== task.end) return { reason: "it must start with B and end with E" };
     const marked = [];
     symbols.forEach((s, t) => { if (task.informative.includes(s)) marked.push(t); });
-    if (marked.length !== K) return { reason: `it holds ${marked.length} X/Y symbols; the task has exactly ${K}` };
+    if (marked.length !== K) {
+      const holds = marked.length === 0 ? "no X or Y" : marked.length === 1 ? "only one X or Y" : `${marked.length} X/Y symbols`;
+      return { reason: `it holds ${holds}; the task has exactly ${K}, one in each window` };
+    }
     const windows = windowsAt(T, task.window_fractions);
     for (let k = 0; k < K; k++) {
       const [lo, hi] = windows[k], t = marked[k];
@@ -81,24 +89,72 @@
     };
   }
 
+  // ----- why the model chose its class -----------------------------------------------------------
+  // ‖∂z_k/∂e_t‖ for every step t: the size of the gradient of logit k with respect to the embedding of
+  // the symbol read at step t (lstm.js's backward pass).
+  function saliencyOf(model, result, k) {
+    const grad = window.lstmBook.inputGradient(model, result, k), E = model.E;
+    return Float64Array.from({ length: result.T }, (_, t) => Math.hypot(...grad.subarray(t * E, (t + 1) * E)));
+  }
+
+  // keep[t·H + j] = ∏_{s=t+1}^{T−1} f_s[j]: the factor by which unit j's c_t reaches the last step
+  // through Eq. (7) alone, f_s ⊙ c_{s−1} again and again (1 at the last step).
+  function forgetProducts(f, T, H) {
+    const keep = new Float64Array(T * H);
+    keep.fill(1, (T - 1) * H);
+    for (let t = T - 2; t >= 0; t--) {
+      for (let j = 0; j < H; j++) keep[t * H + j] = keep[(t + 1) * H + j] * f[(t + 1) * H + j];
+    }
+    return keep;
+  }
+
   // ----- small DOM helpers --------------------------------------------------------------------------
   const el = (...args) => window.lstmBook.el(...args);
   const fmt = (x) => (x < 0 ? "−" : "") + Math.abs(x).toFixed(3);
   const pct = (p, digits = 1) => (100 * p).toFixed(digits) + "%";
+  const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+  function sci(x, digits = 2) { // 0.00123 → "1.23 × 10⁻³"
+    if (!(x > 0)) return String(x);
+    let e = Math.floor(Math.log10(x)), m = (x / 10 ** e).toFixed(digits);
+    if (Number(m) >= 10) { e += 1; m = (x / 10 ** e).toFixed(digits); }
+    return `${m} × 10${[...String(e)].map((c) => SUPERSCRIPT[c]).join("")}`;
+  }
+
+  // A heatmap or bar row: its title (text or a node) and legend, a y axis (what the rows are: units), the plot.
+  function panelNode(title, legend, plot, yTicks, yName) {
+    const axis = el("div", { class: "lx-yaxis", "aria-hidden": "true" },
+      el("span", { text: yTicks[0] }), el("span", { class: "lx-yaxis__name", text: yName }), el("span", { text: yTicks[1] }));
+    return el("div", { class: "lx-panel" },
+      el("div", { class: "lx-panel__title" }, typeof title === "string" ? el("span", { text: title }) : title, legend || ""),
+      el("div", { class: "lx-axes" }, axis, plot));
+  }
 
   // ----- one explorer ---------------------------------------------------------------------------------
+  // The widget, for the model of each data link; the first opens, the model buttons switch.
   function start(root) {
     root.dataset.started = "1";
-    const link = root.querySelector("a.lstm-explorer__data");
-    if (!link) return;
-    const status = root.querySelector(".lstm-explorer__status");
-    window.lstmBook.fetchModel(link.href).then(({ exported, model }) => build(root, exported, model, link)).catch((err) => {
+    const links = [...root.querySelectorAll("a.lstm-explorer__data")];
+    if (!links.length) return;
+    const status = root.querySelector(".lstm-explorer__status"), source = links[0].closest("p");
+    let current = null; // the model shown: { onKey, destroy }
+    function show(k, focus = false) {
+      return window.lstmBook.fetchModel(links[k].href).then(({ exported, model }) => {
+        if (current) current.destroy();
+        current = build(root, exported, model, { labels: links.map((a) => a.textContent.trim()), active: k, show });
+        root.append(source); // the data links stay under the widget
+        if (focus) root.querySelector(`.lx-model button[data-model="${k}"]`).focus();
+      });
+    }
+    show(0).catch((err) => {
       status.textContent = `The explorer could not load its data (${err.message}).`;
       if (!status.isConnected) root.prepend(status); // build removed it before failing
     });
+    // One key handler for the widget: a letter sets the symbol at the cursor wherever the focus is in
+    // it (after a click on X or Y too), except in the sequence menu, whose letters pick an option.
+    root.addEventListener("keydown", (e) => { if (current) current.onKey(e); });
   }
 
-  function build(root, exported, model, link) {
+  function build(root, exported, model, models) {
     const task = exported.task, symbols = task.symbols, H = model.H;
     const id = (s) => symbols.indexOf(s);
     const lengths = Object.keys(task.length_accuracy).map(Number);
@@ -113,56 +169,82 @@
     };
     newTape();
 
-    // index: the test sequence shown, or null once edited; base: the test sequence "reset" returns to
-    const state = { tokens: [], index: 0, base: 0, layer: 0, t: 0, unit: 0, unitMoved: false, hover: null };
-    let result = null;
+    // index: the test sequence shown, or null once edited; base: the test sequence "reset" returns to;
+    // why: the gradient view is open
+    const state = { tokens: [], index: 0, base: 0, layer: 0, t: 0, unit: 0, unitMoved: false, hover: null, why: false };
+    // the forward pass of state.tokens; in the gradient view, ‖∂z/∂e_t‖ for its prediction and ∏ f since t
+    let result = null, saliency = null, keep = null;
 
     // --- the DOM ---
+    const meta = exported.meta;
+    const modelButtons = models.labels.map((label, k) =>
+      el("button", { type: "button", "data-model": String(k), "aria-pressed": String(k === models.active), text: label }));
+    const modelInfo = el("span", { class: "lx-model__info", "aria-live": "polite", text:
+      `seed ${meta.seed}, ${meta.init_label}: ${pct(meta.test_accuracy)} of ${meta.test_sequences.toLocaleString("en")} ` +
+      `held-out sequences at T = ${task.seq_len}` });
     const select = el("select", { "aria-label": "test sequence" }, ...exported.sequences.map((s, k) =>
       el("option", { value: String(k), text: `test #${k} · ${s.class} (X/Y at ${s.positions.join(", ")})` })));
     const layerButtons = Array.from({ length: model.L }, (_, l) =>
       el("button", { type: "button", text: `layer ${l + 1}` }));
     const length = el("input", { type: "range", min: String(minT), max: String(maxT), step: "1",
       "aria-label": "sequence length T" });
+    const lengthLabel = el("label", {}, "length ", length);
+    if (minT === maxT) lengthLabel.hidden = length.disabled = true; // a model measured at its own length only
     const lengthOut = el("output", { class: "lx-length" });
     const shuffle = el("button", { type: "button", text: "new distractors" });
     const reset = el("button", { type: "button", text: "reset" });
     const editAt = el("span", { class: "lx-edit__at" });
     const symbolButtons = [...task.distractors, ...task.informative].map((s) =>
       el("button", { type: "button", class: "lx-sym", "data-symbol": s, text: s }));
-    const prediction = el("div", { class: "lx-prediction", "aria-live": "polite" });
+    const why = el("button", { type: "button", class: "lx-why", "aria-pressed": "false" });
+    const bars = el("div", { class: "lx-bars", "aria-live": "polite" });
     const truth = el("p", { class: "lx-truth" });
     const sequenceText = el("code", { class: "lx-sequence" });
     const plots = el("div", { class: "lx-plots", tabindex: "0", role: "application",
-      "aria-label": "heatmaps: arrow keys move the cursor; a, b, c, d, x, y set the symbol at the cursor" });
-    const panels = PANELS.map((p) => {
+      "aria-label": "heatmaps: arrow keys move the cursor (with Shift, a tenth of the sequence); a, b, c, d, x, y set the symbol at the cursor" });
+
+    // the gradient view (hidden until the prediction is clicked): ‖∂z/∂e_t‖ as bars, ∏ f since t
+    const salCanvas = el("canvas", { class: "lx-canvas lx-canvas--bars" });
+    const salPlot = el("div", { class: "lx-plot lx-plot--bars" }, salCanvas, el("div", { class: "lx-col" }));
+    const salTitle = el("span"), salRange = [el("span"), el("span")];
+    const salPanel = panelNode(salTitle, el("span", { class: "lx-legend" }, salRange[0],
+      el("span", { class: "lx-swatch", style: `background-image: ${gradientCss([0, 1])}` }), salRange[1]), salPlot, ["", ""], "log");
+    salPanel.classList.add("lx-why-panel");
+    salPanel.dataset.key = "saliency";
+    const KEEP = { key: "keep", title: "∏ f since t: the share of c_t that the forget gates carry to the last step · Eq. (7)", map: "gate" };
+    const heatmap = (p) => {
       const canvas = el("canvas", { class: "lx-canvas" });
       const swatch = el("span", { class: "lx-swatch" }), lo = el("span"), hi = el("span");
       const plot = el("div", { class: "lx-plot" }, canvas, el("div", { class: "lx-col" }), el("div", { class: "lx-cell" }));
-      const node = el("div", { class: "lx-panel", "data-key": p.key },
-        el("div", { class: "lx-panel__title" }, el("span", { text: `${p.title} · Eq. (${p.eq})` }),
-          el("span", { class: "lx-legend" }, lo, swatch, hi)), plot);
-      plots.append(node);
+      const node = panelNode(p.title + (p.eq ? ` · Eq. (${p.eq})` : ""), el("span", { class: "lx-legend" }, lo, swatch, hi),
+        plot, ["0", String(H - 1)], "unit");
+      node.dataset.key = p.key;
       return { ...p, node, canvas, plot, swatch, lo, hi };
-    });
+    };
+    const keepPanel = heatmap(KEEP);
+    keepPanel.node.classList.add("lx-why-panel");
+    const panels = PANELS.map(heatmap);
+    plots.append(salPanel, keepPanel.node, ...panels.map((p) => p.node));
     const strip = el("div", { class: "lx-strip", "aria-hidden": "true" });
     const stripWrap = el("div", { class: "lx-plot lx-plot--strip" }, strip, el("div", { class: "lx-col" }));
-    plots.append(el("div", { class: "lx-panel__title" }, el("span", { text: "the sequence (t = 0 at the left)" })), stripWrap);
+    const xTicks = [el("span"), el("span", { class: "lx-xaxis__name", text: "time step t →" }), el("span")];
+    plots.append(panelNode("the sequence x_t", null, stripWrap, ["", ""], "x"),
+      el("div", { class: "lx-xaxis", "aria-hidden": "true" }, ...xTicks));
     const readout = el("div", { class: "lx-readout" });
 
-    root.querySelector(".lstm-explorer__status").remove();
-    root.prepend(
+    const status = root.querySelector(".lstm-explorer__status");
+    if (status) status.remove();
+    const body = el("div", { class: "lx-body" },
+      el("div", { class: "lx-row lx-model", role: "group", "aria-label": "model" }, el("span", { text: "model:" }), ...modelButtons, modelInfo),
       el("div", { class: "lx-row" }, select, reset, shuffle),
-      el("div", { class: "lx-row" }, el("label", {}, "length ", length), lengthOut),
-      el("div", { class: "lx-result" }, prediction, truth),
+      el("div", { class: "lx-row" }, lengthLabel, lengthOut),
+      el("div", { class: "lx-result" }, why, bars, truth),
       el("div", { class: "lx-row" }, el("span", { text: "heatmaps of " }), ...layerButtons),
       el("div", { class: "lx-row lx-edit" }, editAt, ...symbolButtons),
       plots, readout,
       el("p", { class: "lx-seqline" }, el("span", { text: "sequence: " }), sequenceText));
-    const meta = exported.meta, source = link.closest("p");
-    source.append(` Model ${meta.model}: seed ${meta.seed}, test accuracy ${pct(meta.test_accuracy)} on ` +
-      `${meta.test_sequences} held-out sequences, exported with torch ${meta.torch}.`);
-    root.append(source);
+    root.prepend(body);
+    root.dataset.model = String(models.active);
 
     // --- state changes ---
     const rangeOf = (p) => p.map === "gate" ? [0, 1] : p.map === "signed" ? [-1, 1]
@@ -173,6 +255,7 @@
       const t0 = performance.now();
       result = window.lstmBook.forward(model, tokens);
       root.dataset.forwardMs = (performance.now() - t0).toFixed(2);
+      saliency = null;
       state.t = Math.min(state.t, tokens.length - 1);
       render();
     }
@@ -226,17 +309,25 @@
 
     // --- drawing ---
     const percent = (x) => `${(100 * x).toFixed(4)}%`; // a position along the time or unit axis
+    const best = () => result.probs.indexOf(Math.max(...result.probs));
 
     function render() {
-      const T = state.tokens.length, syms = state.tokens.map((v) => symbols[v]);
-      const means = drawPanels(T, syms);
+      const T = state.tokens.length, syms = state.tokens.map((v) => symbols[v]), k = best();
+      if (state.why && !saliency) saliency = saliencyOf(model, result, k);
+      const layer = result.layers[state.layer];
+      keep = state.why ? forgetProducts(layer.f, T, H) : null;
+      const shown = state.why ? [...panels, { ...keepPanel, values: keep }] : panels;
+      const means = drawPanels(T, syms, shown.map((p) => ({ ...p, values: p.values || layer[p.key] })));
+      if (state.why) drawSaliency(T, task.classes[k]);
       drawStrip(T, syms);
-      const truthOf = trueClass(syms, task), best = result.probs.indexOf(Math.max(...result.probs));
-      showPrediction(truthOf, best);
+      const truthOf = trueClass(syms, task);
+      showPrediction(truthOf, k);
       const acc = task.length_accuracy[String(T)];
       lengthOut.textContent = `T = ${T}` + (acc === undefined ? "" : ` · the model gets ${pct(acc)} of held-out ` +
         `sequences of this length right (trained at T = ${task.seq_len})`);
       length.value = String(T);
+      xTicks[0].textContent = "0";
+      xTicks[2].textContent = String(T - 1);
       let edited = select.querySelector("option[value='']");
       if (state.index === null) {
         if (!edited) select.prepend((edited = el("option", { value: "" })));
@@ -245,19 +336,22 @@
       select.value = state.index === null ? "" : String(state.index);
       sequenceText.textContent = syms.join("");
       layerButtons.forEach((b, l) => b.setAttribute("aria-pressed", String(l === state.layer)));
+      plots.classList.toggle("lx-plots--why", state.why);
       Object.assign(root.dataset, {
-        sequence: syms.join(""), predicted: task.classes[best], true: truthOf.name || "",
+        sequence: syms.join(""), predicted: task.classes[k], true: truthOf.name || "",
         probs: JSON.stringify(Array.from(result.probs)), layer: String(state.layer + 1), means: JSON.stringify(means),
       });
+      if (state.why) root.dataset.saliency = JSON.stringify(Array.from(saliency));
+      else delete root.dataset.saliency;
       renderCursor();
     }
 
     // One canvas pixel per (step t, unit j): column t, row j, as in the static figure. Returns the
     // mean of each panel.
-    function drawPanels(T, syms) {
-      const layer = result.layers[state.layer], means = {};
-      for (const p of panels) {
-        const range = rangeOf(p), values = layer[p.key];
+    function drawPanels(T, syms, shown) {
+      const means = {};
+      for (const p of shown) {
+        const range = rangeOf(p), values = p.values;
         p.canvas.width = T; p.canvas.height = H;
         const ctx = p.canvas.getContext("2d"), image = ctx.createImageData(T, H);
         let sum = 0;
@@ -273,13 +367,35 @@
         p.swatch.style.backgroundImage = gradientCss(range);
         p.lo.textContent = String(range[0]).replace("-", "−");
         p.hi.textContent = p.map === "cell" ? `${range[1]} (clipped)` : String(range[1]);
-        // dashed lines at the informative symbols, as in the static figure
-        p.plot.querySelectorAll(".lx-mark").forEach((m) => m.remove());
-        syms.forEach((s, t) => {
-          if (task.informative.includes(s)) p.plot.append(el("div", { class: "lx-mark", style: `left: ${percent((t + 0.5) / T)}` }));
-        });
+        markSymbols(p.plot, T, syms);
       }
       return means;
+    }
+
+    // dashed lines at the informative symbols, as in the static figure
+    function markSymbols(plot, T, syms) {
+      plot.querySelectorAll(".lx-mark").forEach((m) => m.remove());
+      syms.forEach((s, t) => {
+        if (task.informative.includes(s)) plot.append(el("div", { class: "lx-mark", style: `left: ${percent((t + 0.5) / T)}` }));
+      });
+    }
+
+    // ‖∂z/∂e_t‖ as one bar per step on a log scale from the smallest value (a bar of one pixel) to
+    // the largest (full height), coloured by the same fraction on the sequential scale.
+    function drawSaliency(T, name) {
+      const rows = 48, logs = Array.from(saliency, (v) => Math.log10(v));
+      const lo = Math.min(...logs), hi = Math.max(...logs), span = hi - lo || 1;
+      salCanvas.width = T; salCanvas.height = rows;
+      const ctx = salCanvas.getContext("2d"), image = ctx.createImageData(T, rows);
+      logs.forEach((y, t) => {
+        const u = (y - lo) / span, height = Math.max(1, Math.round(u * rows)), colour = [...ramp(VIRIDIS_RGB, u), 255];
+        for (let r = rows - height; r < rows; r++) image.data.set(colour, 4 * (r * T + t));
+      });
+      ctx.putImageData(image, 0, 0);
+      salTitle.textContent = `‖∂z/∂e_t‖, z the logit of ${name}: how much the symbol read at step t moves it (log scale)`;
+      salRange[0].textContent = sci(10 ** lo, 1);
+      salRange[1].textContent = sci(10 ** hi, 1);
+      markSymbols(salPlot, T, state.tokens.map((v) => symbols[v]));
     }
 
     // The sequence under the heatmaps, one cell per step, the windows of the X/Y symbols shaded.
@@ -292,16 +408,17 @@
       fitStrip();
     }
 
-    function showPrediction(truthOf, best) {
-      const bar = (name, k) => el("div", { class: "lx-bar" + (k === best ? " lx-bar--best" : "") + (k === truthOf.label ? " lx-bar--true" : "") },
+    function showPrediction(truthOf, k) {
+      const bar = (name, n) => el("div", { class: "lx-bar" + (n === k ? " lx-bar--best" : "") + (n === truthOf.label ? " lx-bar--true" : "") },
         el("span", { class: "lx-bar__name", text: name }),
-        el("span", { class: "lx-bar__track" }, el("span", { class: "lx-bar__fill", style: `width: ${percent(result.probs[k])}` })),
-        el("span", { class: "lx-bar__value", text: pct(result.probs[k], 2) }));
-      prediction.replaceChildren(
-        el("div", { class: "lx-prediction__head" }, "prediction: ", el("strong", { text: task.classes[best] })),
-        ...task.classes.map(bar));
+        el("span", { class: "lx-bar__track" }, el("span", { class: "lx-bar__fill", style: `width: ${percent(result.probs[n])}` })),
+        el("span", { class: "lx-bar__value", text: pct(result.probs[n], 2) }));
+      why.replaceChildren("prediction: ", el("strong", { text: task.classes[k] }),
+        el("span", { class: "lx-why__hint", text: state.why ? " · hide why" : " · why? show the gradient" }));
+      why.setAttribute("aria-pressed", String(state.why));
+      bars.replaceChildren(...task.classes.map(bar));
       truth.textContent = truthOf.name
-        ? `True class ${truthOf.name}: the model is ${truthOf.label === best ? "right" : "wrong"}.`
+        ? `True class ${truthOf.name}: the model is ${truthOf.label === k ? "right" : "wrong"}.`
         : `No true class: ${truthOf.reason}.`;
     }
 
@@ -315,15 +432,17 @@
         Object.assign(cell.style, { left: percent(t / T), width: percent(1 / T), top: percent(unit / H), height: percent(1 / H) });
       }
       const layer = result.layers[state.layer];
-      const mean = (key) => { let m = 0; for (let j = 0; j < H; j++) m += layer[key][t * H + j]; return m / H; };
+      const rows = PANELS.map((p) => ({ key: p.key, label: `${p.key}, Eq. (${p.eq})`, values: layer[p.key] }));
+      if (state.why) rows.push({ key: "keep", label: "∏ f since t", values: keep });
+      const mean = (values) => { let m = 0; for (let j = 0; j < H; j++) m += values[t * H + j]; return m / H; };
       const memory = unit === exported.display.memory_unit[state.layer] ? ` (unit ${unit} is this layer's strongest memory of the first X/Y)` : "";
       readout.replaceChildren(
-        el("p", {}, `t = ${t}, symbol `, el("strong", { text: symbols[state.tokens[t]] }), `, layer ${state.layer + 1}${memory}`),
+        el("p", {}, `t = ${t}, symbol `, el("strong", { text: symbols[state.tokens[t]] }), `, layer ${state.layer + 1}${memory}`,
+          state.why ? `; ‖∂z/∂e_t‖ = ${sci(saliency[t])}` : ""),
         el("table", { class: "lx-table" },
           el("thead", {}, el("tr", {}, el("th"), el("th", { text: `unit ${unit}` }), el("th", { text: `mean of ${H} units` }))),
-          el("tbody", {}, ...PANELS.map((p) => el("tr", { "data-key": p.key },
-            el("th", { text: `${p.key}, Eq. (${p.eq})` }),
-            el("td", { text: fmt(layer[p.key][t * H + unit]) }), el("td", { text: fmt(mean(p.key)) }))))));
+          el("tbody", {}, ...rows.map((r) => el("tr", { "data-key": r.key },
+            el("th", { text: r.label }), el("td", { text: fmt(r.values[t * H + unit]) }), el("td", { text: fmt(mean(r.values)) }))))));
       const editable = state.t > 0 && state.t < T - 1, here = symbols[state.tokens[state.t]];
       editAt.textContent = editable ? `set t = ${state.t} to` : `t = ${state.t} is ${here}; pick 0 < t < ${T - 1} to edit`;
       for (const b of symbolButtons) {
@@ -338,9 +457,9 @@
 
     // --- input: pointer (hover shows, press or tap pins), keys, buttons ---
     function cursorAt(event) {
-      const box = plots.querySelector(".lx-plot").getBoundingClientRect(), T = state.tokens.length;
+      const box = stripWrap.getBoundingClientRect(), T = state.tokens.length; // every plot spans the same steps
       const t = Math.min(T - 1, Math.max(0, Math.floor(((event.clientX - box.left) / box.width) * T)));
-      const plot = event.target.closest(".lx-plot:not(.lx-plot--strip)");
+      const plot = event.target.closest(".lx-plot:not(.lx-plot--strip):not(.lx-plot--bars)");
       let unit = (state.hover || state).unit;
       if (plot) {
         const r = plot.getBoundingClientRect();
@@ -360,22 +479,29 @@
       else pin(cursorAt(e)); // dragging with a mouse button, a finger or a pen
     });
     plots.addEventListener("pointerleave", () => { state.hover = null; renderCursor(); });
-    plots.addEventListener("keydown", (e) => {
-      const T = state.tokens.length, step = e.shiftKey ? 10 : 1;
+    function onKey(e) {
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      const T = state.tokens.length, step = e.shiftKey ? Math.max(10, Math.round(T / 10)) : 1;
       const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -1], ArrowDown: [0, 1],
                       Home: [-T, 0], End: [T, 0] }; // [Δt, Δunit]
       const move = moves[e.key];
-      if (move) {
+      if (move && e.target === plots) {
         e.preventDefault();
         const unit = Math.min(H - 1, Math.max(0, state.unit + move[1]));
         pin({ t: Math.min(T - 1, Math.max(0, state.t + move[0])), unit, onPlot: move[1] !== 0 });
-      } else if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      } else if (e.key.length === 1 && !e.target.closest("select")) {
         const s = /[xy]/i.test(e.key) ? e.key.toUpperCase() : e.key.toLowerCase();
         if (task.distractors.includes(s) || task.informative.includes(s)) { e.preventDefault(); setSymbol(s); }
       }
-    });
+    }
     symbolButtons.forEach((b) => b.addEventListener("click", () => setSymbol(b.dataset.symbol)));
     layerButtons.forEach((b, l) => b.addEventListener("click", () => setLayer(l)));
+    why.addEventListener("click", () => { state.why = !state.why; render(); });
+    modelButtons.forEach((b, k) => b.addEventListener("click", () => {
+      if (k === models.active) return;
+      modelInfo.textContent = `loading ${models.labels[k]} …`;
+      models.show(k, true).catch((err) => { modelInfo.textContent = `could not load ${models.labels[k]} (${err.message})`; });
+    }));
     select.addEventListener("change", () => { if (select.value !== "") loadSequence(Number(select.value)); });
     reset.addEventListener("click", () => loadSequence(state.base));
     length.addEventListener("input", () => resize(Number(length.value)));
@@ -390,6 +516,7 @@
     state.unit = exported.display.memory_unit[0];
     loadSequence(0);
     root.classList.add("lstm-explorer--ready");
+    return { onKey, destroy: () => { resized.disconnect(); body.remove(); } };
   }
 
   // The task's rules, for tests (tests/site/test_explorer.py checks them against lstm_book/tasks.py).

@@ -1,10 +1,14 @@
 """The live explorer: the exported model, its JavaScript forward pass, and the widgets around it.
 
-* The export (lstm_book/web_export.py) round-trips the weights exactly and stays small.
+* The exports (lstm_book/book/web_export.py) round-trip the weights exactly and stay small: the
+  flagship, and the frontier's chrono model trained at T = 1000 (the frontier's own cached run).
 * docs/javascripts/lstm.js, run in headless Chromium, computes what PyTorch computes on held-out
-  sequences (logits, every gate and state of every step), and fast enough to run on every edit.
+  sequences (logits, every gate and state of every step), and fast enough to run on every edit; its
+  backward pass gives PyTorch's autograd gradient of a logit with respect to every input embedding.
 * The explorer on the gates page and the forget-gate sliders on the LSTM cell page respond to the
-  reader with the numbers PyTorch and Python give, offline, at phone width, after instant navigation.
+  reader with the numbers PyTorch and Python give, offline, at phone width, after instant navigation;
+  the explorer works from the keyboard alone, switches to the T = 1000 model, labels its axes and
+  opens the gradient view on its prediction.
 
 The browser tests share the site build, server and browser of tests/site/test_site.py (tests/conftest.py).
 """
@@ -22,12 +26,14 @@ import torch
 
 from lstm_book import SequenceClassifier, tasks
 from lstm_book.book import web_export
-from lstm_book.book.experiments import gates
+from lstm_book.book.experiments import explorer, frontier, gates
+from lstm_book.book.pipeline.interface import Setting
 from lstm_book.book.pipeline.run_spec import held_out_set
 from lstm_book.layers import GATE_NAMES
 from site_server import PAGE_OVERFLOW_JS, REPO, new_page
 
 EXPORT = REPO / "docs" / "figures" / "explorer" / "flagship.json"
+LONG_EXPORT = REPO / "docs" / "figures" / "explorer" / "frontier.json"  # the frontier's model trained at T = 1000
 GATES_PAGE, CELL_PAGE = "part3-experiments/gates/", "part1-math/lstm-cell/"
 HELD_OUT = 128  # sequences of the flagship's test set compared between JavaScript and PyTorch
 
@@ -40,6 +46,21 @@ def exported() -> dict:
 @pytest.fixture(scope="module")
 def model(exported) -> SequenceClassifier:
     return web_export.load_classifier(exported)
+
+
+@pytest.fixture(scope="module")
+def long_exported() -> dict:
+    return json.loads(LONG_EXPORT.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def long_model(long_exported) -> SequenceClassifier:
+    return web_export.load_classifier(long_exported)
+
+
+@pytest.fixture(scope="module")
+def results() -> dict:
+    return json.loads((REPO / "docs" / "figures" / "results.json").read_text(encoding="utf-8"))
 
 
 def symbols_of(tokens) -> str:
@@ -100,13 +121,35 @@ def test_committed_export_is_small_and_describes_the_gates_page_example(exported
     results = json.loads((REPO / "docs" / "figures" / "results.json").read_text(encoding="utf-8"))
     k = results["gates"]["example_index"]
     assert f"`{exported['sequences'][k]['tokens']}`" in (REPO / "docs/figures/gate_example.md").read_text("utf-8")
-    assert k == 0, "web_export.js opens on sequence 0 of the export"
+    assert k == 0, "explorer.js opens on sequence 0 of the export"
     gate_set = held_out_set(100, gates.BUDGET.full.gate_n)
     for row, s in enumerate(exported["sequences"]):
         assert s["tokens"] == symbols_of(gate_set.tokens[row]) and s["label"] == int(gate_set.labels[row])
     meta = exported["meta"]
     assert meta["model"] == "flagship-lstm-s0" and meta["seed"] == 0 and meta["torch"].startswith("2.")
     assert meta["test_accuracy"] == results["gates"]["test_accuracy"] == 1.0
+
+
+def test_t1000_export_is_the_frontiers_own_run_with_its_measured_accuracy(long_exported, results):
+    """The explorer's second model is the frontier's chrono run at T = 1000, seed 0: the same RunSpec
+    (so the same cache entry), its accuracy measured on that run's own held-out set, and small."""
+    size = LONG_EXPORT.stat().st_size
+    assert size < 300_000, f"{LONG_EXPORT.name} is {size / 1000:.0f} kB (limit 300 kB)"
+    spec = explorer.long_spec(Setting())
+    assert spec == frontier.spec(Setting(), "chrono", 1000, 0) and spec.cache_file().startswith("frontier-chrono-T1000-s0-")
+    meta = long_exported["meta"]
+    assert meta == results["explorer"]["long_model"]["meta"] and meta["model"] == spec.name
+    assert meta["test_sequences"] == spec.n_test and meta["init"] == "chrono"
+    run = next(r for r in results["runs"] if r["name"] == spec.name)
+    assert run["config"] == spec.config()
+    assert meta["test_accuracy"] == run["history"]["test_acc"][-1], "not the run's own last evaluation"
+    task = long_exported["task"]
+    assert task["seq_len"] == 1000 and task["windows"] == [list(w) for w in tasks.temporal_order_windows(1000)]
+    assert task["length_accuracy"] == {"1000": round(meta["test_accuracy"], 4)}
+    held_out = held_out_set(1000, spec.n_test)
+    for row, s in enumerate(long_exported["sequences"]):
+        assert s["tokens"] == symbols_of(held_out.tokens[row]) and s["label"] == int(held_out.labels[row])
+    assert sorted(s["class"] for s in long_exported["sequences"]) == sorted(task["classes"]), "one of each class"
 
 
 def _sequences(exported) -> tasks.TemporalOrder:
@@ -209,6 +252,64 @@ def test_javascript_forward_equals_pytorch_on_held_out_sequences(browser, server
           + f"; vs float64 on {sum(len(t) for t in cases)} sequences (T = 90, 100, 120): {worst64:.1e}")
 
 
+# lstm.js's backward pass: ‖∂z_k/∂e_t‖ for the class k it predicts, per sequence (base64 of a Float64Array
+# of T values), with k.
+JS_SALIENCY = """
+async ([url, batch]) => {
+  const model = lstmBook.loadModel(await (await fetch(url)).json());
+  return batch.map((tokens) => {
+    const out = lstmBook.forward(model, tokens), k = out.probs.indexOf(Math.max(...out.probs));
+    const grad = lstmBook.inputGradient(model, out, k), E = model.E;
+    const norms = Float64Array.from(tokens, (_, t) => Math.hypot(...grad.subarray(t * E, (t + 1) * E)));
+    return [k, btoa(String.fromCharCode(...new Uint8Array(norms.buffer)))];
+  });
+}
+"""
+
+
+def torch_saliency(model: SequenceClassifier, tokens: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """‖∂z_k/∂e_t‖ (N, T) by autograd: z_k the logit of class k[n], e_t the embedding output at step t."""
+    e = model.embedding(tokens).detach().requires_grad_()
+    output, _ = model.rnn(e)
+    model.head(output[:, -1]).gather(1, k[:, None]).sum().backward()
+    return e.grad.norm(dim=2)
+
+
+@pytest.mark.slow
+def test_javascript_saliency_equals_pytorch_autograd(browser, server, exported, long_exported):
+    """lstm.js's backward pass (Eqs. 13-15, float64 on the float32 weights) against PyTorch's autograd on
+    the exported float32 models loaded with web_export: 16 held-out sequences of the flagship (T = 100) and
+    2 of the T = 1000 model, the gradient's norm at every step within 1e-5 (and within 1e-3 of its
+    largest value on the sequence: float32's rounding, summed over the backward pass, reaches 1.2e-4 of
+    it), and within 1e-9 of its largest value against PyTorch float64 (measured: 3e-13)."""
+    cases = [("flagship.json", exported, held_out_set(100, 1000).tokens[:16]),
+             ("frontier.json", long_exported, torch.stack([ids_of(s["tokens"]) for s in long_exported["sequences"][:2]]))]
+    context, page, rec = new_page(browser)
+    try:
+        page.goto(urljoin(server.url, GATES_PAGE), wait_until="load")
+        js = [page.evaluate(JS_SALIENCY, [urljoin(server.url, f"figures/explorer/{name}"), tokens.tolist()])
+              for name, _, tokens in cases]
+    finally:
+        context.close()
+    assert not rec.js_errors and not rec.remote, (rec.js_errors, rec.remote)
+    report = []
+    for (name, export, tokens), out in zip(cases, js):
+        k = torch.tensor([c for c, _ in out])
+        ours = torch.from_numpy(np.stack([np.frombuffer(base64.b64decode(b), dtype="<f8") for _, b in out]))
+        model = web_export.load_classifier(export)
+        with torch.no_grad():
+            assert torch.equal(model(tokens).argmax(1), k), "lstm.js and PyTorch predict different classes"
+        theirs = torch_saliency(model, tokens, k).double()
+        theirs64 = torch_saliency(model.double(), tokens, k)
+        scale = theirs64.amax(dim=1, keepdim=True)
+        torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-5)
+        assert ((ours - theirs).abs() <= 1e-3 * scale).all(), f"{name}: float32 differs by more than 1e-3 of the peak"
+        assert ((ours - theirs64).abs() <= 1e-9 * scale).all(), f"{name}: float64 differs by more than 1e-9 of the peak"
+        report.append(f"{name}: max |JS - float32| {(ours - theirs).abs().max():.1e}, |JS - float64| "
+                      f"{(ours - theirs64).abs().max():.1e}, peak {scale.max():.1e}")
+    print("\n‖∂z/∂e_t‖, lstm.js vs PyTorch autograd: " + "; ".join(report))
+
+
 @pytest.mark.slow
 def test_javascript_forward_of_100_steps_takes_under_10_ms(browser, server, exported):
     """The median of 100 timed forward passes (T = 100) in the page, after a warm-up. The machine
@@ -259,6 +360,8 @@ def _check_against_torch(state: dict, model, exported) -> None:
     np.testing.assert_allclose(state["probs"], probs.double().numpy(), rtol=0, atol=1e-5)
     assert state["predicted"] == classes[int(probs.argmax())]
     for k, value in state["means"].items():
+        if k == "keep":  # the gradient view's ∏ f since t: _check_gradient_view
+            continue
         expected = gates[k][state["layer"] - 1].double().mean().item()
         assert abs(value - expected) < 1e-5, f"panel {k}: mean {value} in the page, {expected} in PyTorch"
 
@@ -276,7 +379,7 @@ def _readout(page) -> dict:
 
 def _open_explorer(page, url: str) -> None:
     page.goto(url, wait_until="load")
-    page.wait_for_selector(".lstm-web_export.lstm-explorer--ready", timeout=15_000)
+    page.wait_for_selector(".lstm-explorer.lstm-explorer--ready", timeout=15_000)
 
 
 @pytest.mark.slow
@@ -316,7 +419,7 @@ def test_explorer_shows_what_pytorch_computes_and_follows_edits(browser, server,
         value = _readout(page)["f"][0]
         assert abs(value - gates["f"][0, t + 1, unit + 1].item()) <= 5e-4
         # hovering a cell shows that cell
-        box = page.locator(".lstm-explorer .lx-canvas").first.bounding_box()
+        box = page.locator(".lstm-explorer .lx-panel[data-key='i'] .lx-canvas").bounding_box()
         page.mouse.move(box["x"] + box["width"] * 80.5 / 100, box["y"] + box["height"] * 5.5 / 64)
         assert abs(_readout(page)["i"][0] - gates["i"][0, 80, 5].item()) <= 5e-4
 
@@ -374,9 +477,103 @@ def test_explorer_shows_what_pytorch_computes_and_follows_edits(browser, server,
     assert not rec.failed, f"failed requests: {rec.failed}"
 
 
+def _forget_products(f: torch.Tensor) -> torch.Tensor:
+    """∏_{s=t+1}^{T-1} f_s for every t: f (T, H) → (T, H), 1 at the last step."""
+    return torch.cat([f[1:], torch.ones_like(f[:1])]).flip(0).cumprod(0).flip(0)
+
+
+def _check_gradient_view(page, model, exported) -> None:
+    """The open gradient view shows PyTorch's ‖∂z/∂e_t‖ (1e-5) and ∏ f since t (panel mean 1e-5, cursor 5e-4)."""
+    state = _state(page)
+    data = page.evaluate("() => JSON.parse(document.querySelector('.lstm-explorer').dataset.saliency)")
+    tokens = ids_of(state["sequence"])[None]
+    k = torch.tensor([exported["task"]["classes"].index(state["predicted"])])
+    np.testing.assert_allclose(data, torch_saliency(model, tokens, k)[0].double().numpy(), rtol=0, atol=1e-5)
+    _, gates = torch_forward(model, state["sequence"])
+    keep = _forget_products(gates["f"][state["layer"] - 1].double())
+    assert abs(state["means"]["keep"] - keep.mean().item()) < 1e-5
+    assert abs(_readout(page)["keep"][0] - keep[state["t"], state["unit"]].item()) <= 5e-4
+    assert page.locator(".lstm-explorer .lx-panel[data-key='saliency']").is_visible()
+
+
+@pytest.mark.slow
+def test_explorer_by_keyboard_with_its_axes_gradient_view_and_the_t1000_model(
+        browser, server, exported, model, long_exported, long_model):
+    """The explorer from the keyboard alone: a letter acts right after a click on a symbol button, Enter on
+    the prediction opens the gradient view, Enter on a model button switches to the T = 1000 model (its
+    measured accuracy beside the switch), whose held-out sequences it classifies as PyTorch does. Every
+    heatmap labels its axes (unit, time step)."""
+    context, page, rec = new_page(browser, width=1280, height=900)
+    try:
+        _open_explorer(page, urljoin(server.url, GATES_PAGE))
+        widget = page.locator(".lstm-explorer")
+        first = exported["sequences"][0]
+        t = first["positions"][0]
+
+        def axes(T: int) -> None:
+            for key in ("i", "f", "g", "o", "c", "h"):
+                ticks = widget.locator(f".lx-panel[data-key='{key}'] .lx-yaxis").inner_text().split()
+                assert ticks == ["0", "unit", str(model.rnn.hidden_size - 1)], (key, ticks)
+            assert widget.locator(".lx-xaxis").inner_text().split() == ["0", "time", "step", "t", "→", str(T - 1)]
+        axes(100)
+
+        # a click on a symbol button, then the other letter on the keyboard, without focusing the heatmaps
+        other = "X" if first["tokens"][t] == "Y" else "Y"
+        widget.locator(f".lx-sym[data-symbol='{other}']").click()
+        assert _state(page)["sequence"][t] == other
+        page.keyboard.press(first["tokens"][t].lower())
+        assert _state(page)["sequence"] == first["tokens"], "the letter did not act after a click on a button"
+        page.keyboard.press(other.lower())
+        assert _state(page)["sequence"][t] == other
+
+        # the gradient view, opened with the keyboard on the prediction
+        why = widget.locator(".lx-why")
+        assert not widget.locator(".lx-panel[data-key='saliency']").is_visible()
+        why.focus()
+        page.keyboard.press("Enter")
+        assert why.get_attribute("aria-pressed") == "true"
+        _check_gradient_view(page, model, exported)
+        page.keyboard.press("Enter")
+        assert why.get_attribute("aria-pressed") == "false" and "saliency" not in widget.evaluate("w => ({...w.dataset})")
+
+        # the T = 1000 model, with the keyboard: focus stays on the switch, its accuracy is beside it
+        meta = long_exported["meta"]
+        button = widget.locator(".lx-model button[data-model='1']")
+        button.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.querySelector('.lstm-explorer').dataset.model === '1'", timeout=30_000)
+        assert page.evaluate("() => document.activeElement.dataset.model") == "1"
+        assert widget.locator(".lx-model button[data-model='1']").get_attribute("aria-pressed") == "true"
+        info = widget.locator(".lx-model__info").inner_text()
+        assert f"{100 * meta['test_accuracy']:.1f}% of {meta['test_sequences']} held-out sequences at T = 1000" in info, info
+        assert widget.locator("input[type=range]").is_disabled() and not widget.locator("input[type=range]").is_visible()
+        axes(1000)
+        for k in (0, 2):
+            widget.locator("select").select_option(str(k))
+            state = _state(page)
+            assert state["sequence"] == long_exported["sequences"][k]["tokens"] and len(state["sequence"]) == 1000
+            assert state["true"] == long_exported["sequences"][k]["class"]
+            _check_against_torch(state, long_model, long_exported)
+        why.focus()
+        page.keyboard.press("Enter")
+        _check_gradient_view(page, long_model, long_exported)
+
+        # and back to the flagship
+        widget.locator(".lx-model button[data-model='0']").click()
+        page.wait_for_function("() => document.querySelector('.lstm-explorer').dataset.model === '0'")
+        assert _state(page)["sequence"] == first["tokens"]
+        page.wait_for_load_state("networkidle")
+        overflow = page.evaluate(PAGE_OVERFLOW_JS)
+    finally:
+        context.close()
+    assert not overflow, f"the page scrolls sideways: {overflow}"
+    assert not rec.js_errors, f"JavaScript errors: {rec.js_errors}"
+    assert not rec.remote and not rec.failed, (rec.remote, rec.failed)
+
+
 @pytest.mark.slow
 def test_explorer_task_rules_match_the_generator(browser, server, exported):
-    """web_export.js's copy of the task's rules: windows for every length, and the true class."""
+    """explorer.js's copy of the task's rules: windows for every length, and the true class."""
     context, page, rec = new_page(browser)
     try:
         _open_explorer(page, urljoin(server.url, GATES_PAGE))
@@ -414,7 +611,7 @@ def test_widgets_start_after_instant_navigation_and_only_once(browser, server, p
         page.evaluate("window.__sameDocument = true")
         for _ in range(2):
             follow(GATES_PAGE)
-            page.wait_for_selector(".lstm-web_export.lstm-explorer--ready", timeout=15_000)
+            page.wait_for_selector(".lstm-explorer.lstm-explorer--ready", timeout=15_000)
             assert page.locator(".lstm-explorer .lx-plots").count() == 1, "the explorer started twice"
             page.locator(".lstm-explorer .lx-sym[data-symbol='X']").click()
             assert _state(page)["predicted"] == "XY"
