@@ -28,7 +28,7 @@ TWIN_MODULES = ("test_dropin", "test_layers", "test_bptt", "test_packing", "test
 
 def _tests_of(module_name: str) -> dict:
     """The test functions of a sibling test module, under names prefixed with the module's."""
-    module = importlib.import_module(module_name)
+    module = importlib.import_module(f"tests.library.{module_name}")
     return {f"test_{module_name[5:]}__{name[5:]}": fn for name, fn in vars(module).items()
             if name.startswith("test_") and callable(fn) and not isinstance(fn, type)}
 
