@@ -199,7 +199,7 @@
     const why = el("button", { type: "button", class: "lx-why", "aria-pressed": "false" });
     const bars = el("div", { class: "lx-bars", "aria-live": "polite" });
     const truth = el("p", { class: "lx-truth" });
-    const sequenceText = el("code", { class: "lx-sequence" });
+    const sequenceText = el("code", { class: "lx-sequence", tabindex: "0", "aria-label": "the sequence as text (scrolls sideways)" });
     const plots = el("div", { class: "lx-plots", tabindex: "0", role: "application",
       "aria-label": "heatmaps: arrow keys move the cursor (with Shift, a tenth of the sequence); a, b, c, d, x, y set the symbol at the cursor" });
 
