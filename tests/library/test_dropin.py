@@ -10,12 +10,12 @@ import pickle
 import pytest
 import torch
 from torch import nn
+from torch.testing import assert_close
 
 import lstm_book
-from conftest import max_abs_diff
 from lstm_book import GRU, LSTM, RNN
+from tests.helpers import EXACT, randn
 
-DT = torch.float64
 CASES = [  # (ours, torch.nn's, constructor arguments)
     (LSTM, nn.LSTM, dict(input_size=3, hidden_size=5)),
     (LSTM, nn.LSTM, dict(input_size=3, hidden_size=5, num_layers=2, bidirectional=True, proj_size=2, batch_first=True)),
@@ -84,10 +84,10 @@ def test_weight_norm_parametrization_of_a_recurrent_weight_works_as_on_torch():
     weight_norm(ref, "weight_hh_l0")
     weight_norm(ours, "weight_hh_l0")
     assert list(ours.state_dict()) == list(ref.state_dict())
-    x = torch.randn(5, 2, 3, dtype=DT)
+    x = randn(5, 2, 3)
     g_ref = torch.autograd.grad(ref(x)[0].sum(), ref.parametrizations.weight_hh_l0.original1)
     g_ours = torch.autograd.grad(ours(x)[0].sum(), ours.parametrizations.weight_hh_l0.original1)
-    assert max_abs_diff(ours(x)[0], ref(x)[0]) <= 1e-10 and max_abs_diff(g_ours[0], g_ref[0]) <= 1e-10
+    assert_close((ours(x)[0], g_ours), (ref(x)[0], g_ref), **EXACT)
 
 
 def test_a_module_pickled_before_projections_and_torch_attributes_existed_still_loads():
@@ -201,7 +201,7 @@ def test_word_language_model_trains_saves_reloads_flattens_and_continues(rnn_typ
         losses.append(_epoch(model, data[:40], 7, 5.0, train=True))  # and it trains on
         curves[name] = losses
     assert all(math.isfinite(v) for v in curves["ours"]) and curves["ours"][-1] < math.log(12)  # it learned something
-    assert max(abs(a - b) for a, b in zip(curves["ours"], curves["torch"])) <= 1e-9, curves
+    assert_close(curves["ours"], curves["torch"], rtol=0, atol=1e-9)
 
 
 def test_word_language_model_with_dropout_runs_the_same_pattern(tmp_path):
@@ -214,4 +214,4 @@ def test_word_language_model_with_dropout_runs_the_same_pattern(tmp_path):
     model.rnn.flatten_parameters()
     assert math.isfinite(_epoch(model, data[40:], 7, 5.0, train=False))
     assert math.isfinite(_epoch(model, data[:40], 7, 5.0, train=True))
-    assert max_abs_diff(model.rnn.weight_hh_l0, model.rnn.all_weights[0][1]) == 0
+    assert model.rnn.all_weights[0][1] is model.rnn.weight_hh_l0

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch.testing import assert_close
 
-from conftest import max_abs_diff
 from lstm_book import Seq2Seq, SequenceClassifier, exact_match
 from lstm_book.book.experiments.seq2seq import TEST_RECIPE
 from lstm_book.tasks import DIGIT_VOCAB_SIZE, EOS, PAD, digit_reversal
+from tests.helpers import EXACT
 
 
 @pytest.mark.parametrize("cell", ["lstm", "rnn"])
@@ -18,7 +19,7 @@ def test_classifier_shapes_and_forward_is_classify_of_embedding(cell, bidirectio
     tokens = torch.randint(0, 10, (3, 7))
     logits = model(tokens)
     assert logits.shape == (3, 4)
-    assert max_abs_diff(logits, model.classify(model.embedding(tokens))) == 0.0
+    assert torch.equal(logits, model.classify(model.embedding(tokens)))
 
 
 def test_classifier_head_reads_last_step_forward_and_first_step_reverse():
@@ -26,7 +27,7 @@ def test_classifier_head_reads_last_step_forward_and_first_step_reverse():
     tokens = torch.randint(0, 10, (3, 7))
     output, _ = model.rnn(model.embedding(tokens))
     features = torch.cat([output[:, -1, :12], output[:, 0, 12:]], dim=1)
-    assert max_abs_diff(model(tokens), model.head(features)) <= 1e-6
+    assert_close(model(tokens), model.head(features), rtol=0, atol=1e-6)
 
 
 def test_classifier_forget_bias_default_is_one_and_gates_are_recorded():
@@ -43,7 +44,7 @@ def test_seq2seq_encoder_state_ignores_padding():
     src = torch.tensor([[5, 6, 7, PAD, PAD], [5, 6, 7, 8, 9]])
     h, c = model.encode(src)
     h_alone, c_alone = model.encode(src[:1, :3])
-    assert max_abs_diff(h[:, :1], h_alone) <= 1e-6 and max_abs_diff(c[:, :1], c_alone) <= 1e-6
+    assert_close((h[:, :1], c[:, :1]), (h_alone, c_alone), rtol=0, atol=1e-6)
     assert h.shape == (2, 2, 16)
 
 
@@ -62,8 +63,7 @@ def test_seq2seq_works_unchanged_with_torch_lstms_swapped_in():
         loss = m.loss(data.src, data.tgt)
         losses.append(loss)
         grads.append(torch.autograd.grad(loss, list(m.parameters())))
-    assert abs(losses[0].item() - losses[1].item()) <= 1e-10
-    assert all(max_abs_diff(a, b) <= 1e-10 for a, b in zip(*grads))
+    assert_close((losses[0], grads[0]), (losses[1], grads[1]), **EXACT)
     assert torch.equal(model.greedy_decode(data.src, 8), swapped.greedy_decode(data.src, 8))
     h, c = model.encode(data.src)
     assert h.shape == c.shape == (2, 6, 16)

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from torch.testing import assert_close
 
 from lstm_book import SequenceClassifier
 from lstm_book.tasks import temporal_order
@@ -77,7 +78,7 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     resumed, model = run(tmp_path, epochs=3)
     assert without_seconds(resumed) == without_seconds(reference)
     for (k, a), (_, b) in zip(model.state_dict().items(), ref_model.state_dict().items()):
-        assert torch.allclose(a, b, atol=1e-6), k
+        assert_close(a, b, rtol=1e-5, atol=1e-6, msg=lambda m: f"{k}: {m}")
 
 
 def test_a_finished_run_is_loaded_not_retrained(tmp_path):
