@@ -18,16 +18,18 @@ import numpy as np
 
 from lstm_book import corpus, lm, tbptt, training
 from lstm_book.book import figures
-from lstm_book.features import closers
+from lstm_book.features import FEATURES, closers
 from lstm_book.ngram import KneserNey
 from lstm_book.params import count_parameters
 from lstm_book.book.experiments.charlm import unit_search, ledger_rows
-from lstm_book.book.experiments.charlm.lm_runs import LANES, LMSpec, _texts
+from lstm_book.book.experiments.charlm.lm_runs import LANES, LMSpec, _texts, matched_width, parameters
 from lstm_book.book.pipeline.interface import DataOutput, Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.tables import table
 
 EXPORT = "explorer/charlm.json"  # the trained LSTM, for the typer on the page
-CELLS = {"lstm": ("LSTM", figures.LSTM_COLOUR), "rnn": ("vanilla RNN", figures.RNN_COLOUR)}
+EXPORT_UNTRAINED = "explorer/charlm-untrained.json"  # the same seeded weights before training (the typer's toggle)
+CELLS = {"lstm": ("LSTM", figures.LSTM_COLOUR), "rnn": ("vanilla RNN, as many parameters", figures.RNN_COLOUR),
+         "rnn_width": ("vanilla RNN, as wide", figures.ORANGE)}
 NGRAM_COLOUR = figures.GREEN
 TEMPERATURES = (0.5, 0.8, 1.0)
 PRIME = "\ndef "
@@ -40,24 +42,28 @@ class Budget:
     steps: int  # training updates of each model
     eval_every: int  # updates between validation scores
     snapshots: tuple[int, ...]  # updates after which the weights are kept (for the samples)
-    hidden_size: int
+    hidden_size: int  # the book's LSTM: the widest of the sweep
+    widths: tuple[int, ...]  # the width sweep: the same recipe at each (hidden_size is one of them)
+    num_layers: int
     batch_size: int  # lanes of training text read side by side
     bptt: int  # characters per chunk: the truncation length
     train_chars: int | None  # of the training split (None: all of it)
     held_out_chars: int | None  # of the validation and of the test split
-    val_chars: int  # the validation text scored during training
+    val_chars: int  # the validation text scored during training (and the n-gram line of the curve)
     max_order: int  # n-gram orders 1 … max_order
     sample_chars: int
     excerpt: tuple[str, int, int]  # the coloured text: file, first and last line (1-based)
 
 
 BUDGET = Tiers(
-    quick=Budget(steps=24, eval_every=12, snapshots=(12, 24), hidden_size=32, batch_size=16, bptt=32,
-               train_chars=60_000, held_out_chars=12_000, val_chars=4_096, max_order=5, sample_chars=80,
-               excerpt=("asynchat.py", 60, 72)),
-    full=Budget(steps=6000, eval_every=250, snapshots=(250, 1000, 6000), hidden_size=128, batch_size=64, bptt=128,
-              train_chars=None, held_out_chars=None, val_chars=32_768, max_order=9, sample_chars=600,
-              excerpt=("traceback.py", 876, 899)),
+    quick=Budget(steps=24, eval_every=12, snapshots=(12, 24), hidden_size=32, widths=(8, 16, 32), num_layers=1,
+                 batch_size=16, bptt=32, train_chars=60_000, held_out_chars=12_000, val_chars=4_096, max_order=5,
+                 sample_chars=80, excerpt=("asynchat.py", 60, 72)),
+    # 1 × 512 beat the 9-gram by 0.14 bits/char after 2,500 updates in a pilot (issue 20); 2,000 keep the tier
+    # near an hour on 2 shared cores, the parameter-matched RNN being the longest run.
+    full=Budget(steps=2000, eval_every=250, snapshots=(250, 1000, 2000), hidden_size=512, widths=(64, 128, 256, 512),
+                num_layers=1, batch_size=64, bptt=128, train_chars=None, held_out_chars=None, val_chars=32_768,
+                max_order=9, sample_chars=600, excerpt=("traceback.py", 876, 899)),
 )
 
 
@@ -68,14 +74,29 @@ def streams(b: Budget) -> dict[str, corpus.Stream]:
             "test": full["test"].head(b.held_out_chars)}
 
 
-def model_specs(setting: Setting) -> dict[str, LMSpec]:
+def lm_spec(setting: Setting, cell: str, width: int) -> LMSpec:
+    """One run of the tier: the budget's recipe for a ``cell`` of ``width`` units."""
     b = BUDGET.of(setting)
-    return {cell: LMSpec(f"charlm-{cell}", cell, b.steps, b.eval_every, b.snapshots, b.hidden_size, b.batch_size,
-                         b.bptt, b.train_chars, b.val_chars, seed=setting.seed) for cell in CELLS}
+    return LMSpec(f"charlm-{cell}-{width}", cell, b.steps, b.eval_every, b.snapshots, width, b.batch_size, b.bptt,
+                  b.train_chars, b.val_chars, seed=setting.seed, num_layers=b.num_layers)
+
+
+def model_specs(setting: Setting) -> dict[str, LMSpec]:
+    """The three models of the results table: the LSTM, the RNN with as many parameters, the RNN as wide."""
+    b = BUDGET.of(setting)
+    matched = matched_width(parameters("lstm", b.hidden_size, b.num_layers), b.num_layers)
+    return {"lstm": lm_spec(setting, "lstm", b.hidden_size), "rnn": lm_spec(setting, "rnn", matched),
+            "rnn_width": lm_spec(setting, "rnn", b.hidden_size)}
+
+
+def sweep_specs(setting: Setting) -> dict[int, LMSpec]:
+    """The width sweep: the LSTM at each width (the widest is the book's LSTM)."""
+    return {w: lm_spec(setting, "lstm", w) for w in BUDGET.of(setting).widths}
 
 
 def specs(setting: Setting) -> list[LMSpec]:
-    return list(model_specs(setting).values())
+    runs = {s.name: s for s in [*model_specs(setting).values(), *sweep_specs(setting).values()]}
+    return list(runs.values())
 
 
 def bits(logp: np.ndarray, mask: np.ndarray) -> float:
@@ -101,14 +122,14 @@ def measure(setting: Setting, runs, results) -> dict:
     b = BUDGET.of(setting)
     text = streams(b)
     trained, histories, seconds = {}, {}, {}
-    specs_of = model_specs(setting)
+    specs_of, sweep_of = model_specs(setting), sweep_specs(setting)
     for cell, spec in specs_of.items():
         histories[cell], trained[cell] = runs.train(spec)
     t0 = time.perf_counter()
     print(f"   counting n-grams of orders 1-{b.max_order} in {len(text['train']):,} characters ...", flush=True)
     kn = KneserNey(text["train"].ids, b.max_order, corpus.VOCAB_SIZE)
     seconds["ngram_counting"] = time.perf_counter() - t0
-    print("   scoring the held-out files with the LSTM, the RNN and every n-gram order ...", flush=True)
+    print("   scoring the held-out files with the LSTM, the RNNs and every n-gram order ...", flush=True)
     scores = {split: {cell: lm.score(model, text[split].ids, LANES)[0] for cell, model in trained.items()}
               for split in ("validation", "test")}
     masks = {split: ~np.isnan(scores[split]["lstm"]) for split in scores}  # every model scores the same positions
@@ -117,13 +138,33 @@ def measure(setting: Setting, runs, results) -> dict:
     best = min(orders, key=orders.get)
     for split in scores:
         scores[split]["ngram"] = np.log2(kn.probs(text[split].ids, best))
+    curve_text = text["validation"].ids[: b.val_chars]  # what the learning curves score, in the same lanes
+    curve_mask = ~np.isnan(lm.score(trained["lstm"], curve_text, LANES)[0])
+    ngram_curve_bpc = bits(np.log2(kn.probs(curve_text, best)), curve_mask)
     seconds["ngram_total"] = time.perf_counter() - t0
     found = _closers(text["test"])
     probs = {m: np.exp2(v) for m, v in scores["test"].items()}
     t1 = time.perf_counter()
     print("   correlating every unit with the features, trained and untrained ...", flush=True)
-    cells = unit_search.measure(b, specs_of["lstm"], trained["lstm"], text, _texts(), LANES)
+    feats = {split: unit_search.stream_features(text[split], _texts()) for split in ("validation", "test")}
+    cells = unit_search.measure(b, specs_of["lstm"], trained["lstm"], text, feats, _texts(), LANES)
     seconds["cells"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    print(f"   the width sweep: {', '.join(map(str, b.widths))} units ...", flush=True)
+    sweep = {"widths": list(b.widths), "params": [], "train_seconds": [],
+             "bpc": {"validation": [], "test": []}, "best_r": {"trained": [], "untrained": []}}
+    for width, spec in sweep_of.items():
+        history, model = runs.train(spec)
+        main = spec.name == specs_of["lstm"].name  # the widest member is the book's LSTM: measured above
+        sweep["params"].append(count_parameters(model)["total"])
+        sweep["train_seconds"].append(round(sum(history.seconds), 1))
+        for split in ("validation", "test"):
+            sweep["bpc"][split].append(bits(scores[split]["lstm"], masks[split]) if main
+                                       else bits(lm.score(model, text[split].ids, LANES)[0], masks[split]))
+        for state, m in (("trained", model), ("untrained", spec.build())):
+            sweep["best_r"][state].append({f: cells[state][f]["r_test"] for f in FEATURES} if main
+                                          else unit_search.best_r(m, text, feats, LANES))
+    seconds["sweep"] = time.perf_counter() - t2
     samples = []
     lstm_spec = specs_of["lstm"]
     for step in b.snapshots:
@@ -136,7 +177,7 @@ def measure(setting: Setting, runs, results) -> dict:
         saved = training.load_checkpoint(runs.path(spec))["history"]
         curves[cell] = {k: saved[k] for k in ("step", "val_bpc", "train_loss", "seconds")}
     return {"charlm": {
-        "config": {"budget": asdict(b), "lstm": lstm_spec.config(), "lanes": LANES,
+        "config": {"budget": asdict(b), **{cell: spec.config() for cell, spec in specs_of.items()}, "lanes": LANES,
                    "temperatures": list(TEMPERATURES), "prime": PRIME, "sample_seed": SAMPLE_SEED + setting.seed},
         "corpus": {"files": {k: len(v.files) for k, v in text.items()}, "chars": {k: len(v) for k, v in text.items()},
                    "snapshot_files": len(_texts()), "snapshot_chars": sum(map(len, _texts().values())),
@@ -145,21 +186,25 @@ def measure(setting: Setting, runs, results) -> dict:
         "params": {cell: count_parameters(m)["total"] for cell, m in trained.items()},
         "bpc": {split: {m: bits(v, masks[split]) for m, v in s.items()} for split, s in scores.items()},
         "scored_chars": {split: int(m.sum()) for split, m in masks.items()},
-        "ngram": {"order": best, "validation_bpc_by_order": {str(n): v for n, v in orders.items()}},
+        "ngram": {"order": best, "validation_bpc_by_order": {str(n): v for n, v in orders.items()},
+                  "curve_bpc": ngram_curve_bpc, "curve_chars": int(curve_mask.sum())},
         "curves": curves,
         "train_seconds": {cell: round(sum(h.seconds), 1) for cell, h in histories.items()},
         "seconds": {k: round(v, 1) for k, v in seconds.items()},
         "closers": {"bins": [list(x) for x in DISTANCES], **closer_stats(found, probs)},
         "cells": cells,
+        "sweep": sweep,
         "samples": samples,
     }}
 
 
-
 def exports(setting: Setting, runs, results) -> list[DataOutput]:
     spec = model_specs(setting)["lstm"]
-    data = unit_search.export(runs.train(spec)[1], results["charlm"], spec.name)
-    return [DataOutput(EXPORT, data, {"model": spec.config()})]
+    r = results["charlm"]
+    return [DataOutput(EXPORT, unit_search.export(runs.train(spec)[1], r, spec.name), {"model": spec.config()}),
+            DataOutput(EXPORT_UNTRAINED, unit_search.export(spec.build(), r, spec.name, "untrained"),
+                       {"model": spec.config(), "state": "untrained"})]
+
 
 def _closers(stream: corpus.Stream) -> list:
     """The closers of every file of a stream, at their positions in the stream (cut files: those inside the cut)."""
@@ -274,4 +319,4 @@ def closer_sentence(cl: dict, bins, order: int) -> str:
     return " ".join(parts)
 
 
-EXPERIMENT = Experiment(name="charlm", default=True, specs=specs, measure=measure, render=render, exports=exports, export_names=(EXPORT,), budget=BUDGET)
+EXPERIMENT = Experiment(name="charlm", default=False, specs=specs, measure=measure, render=render, exports=exports, export_names=(EXPORT, EXPORT_UNTRAINED), budget=BUDGET)
