@@ -11,6 +11,7 @@ as a function of the distance to their openers, what single cells track
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import asdict, dataclass
 
@@ -21,7 +22,7 @@ from lstm_book.book import figures
 from lstm_book.features import FEATURES, closers
 from lstm_book.ngram import KneserNey
 from lstm_book.params import count_parameters
-from lstm_book.book.experiments.charlm import unit_search, ledger_rows
+from lstm_book.book.experiments.charlm import ledger_rows, sweep, unit_search
 from lstm_book.book.experiments.charlm.lm_runs import LANES, LMSpec, _texts, matched_width, parameters
 from lstm_book.book.pipeline.interface import DataOutput, Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.tables import table
@@ -219,17 +220,122 @@ def model_label(m: str, order: int) -> str:
     return f"{order}-gram, Kneser–Ney" if m == "ngram" else CELLS[m][0]
 
 
+def quote_headline(r: dict) -> dict | None:
+    """Closing quotes just beyond the n-gram's context: the first distance bin that starts at its order or later
+    and holds quotes, with both models' mean probability of the right closer there."""
+    cl, order = r["closers"], r["ngram"]["order"]
+    for k, (lo, hi) in enumerate(cl["bins"]):
+        lstm, ngram = cl["mean_p"]["lstm"]["quote"][k], cl["mean_p"]["ngram"]["quote"][k]
+        if lo >= order and cl["counts"]["quote"][k] and lstm is not None and ngram is not None:
+            return {"lo": lo, "hi": hi, "lstm": lstm, "ngram": ngram, "count": cl["counts"]["quote"][k]}
+    return None
+
+
+def distance_text(lo: int, hi: int | None) -> str:
+    return f"{lo}–{hi}" if hi else f"over {lo - 1}"
+
+
+def results_box(r: dict) -> str:
+    """The page's first word: the three models' bits per character, the cells, the width, the closing quotes."""
+    bpc, order, cells = r["bpc"]["test"], r["ngram"]["order"], r["cells"]["trained"]
+    gap = bpc["ngram"] - bpc["lstm"]
+    lines = [f"**Bits per character on the test files**: LSTM **{bpc['lstm']:.3f}**, the best n-gram model "
+             f"({order}-gram) {bpc['ngram']:.3f}, a vanilla RNN with as many parameters {bpc['rnn']:.3f} (as wide: "
+             f"{bpc['rnn_width']:.3f}). The LSTM needs "
+             + (f"{gap:.3f} bits fewer than the n-gram model." if gap > 0 else f"{-gap:.3f} bits *more* than the n-gram model.")]
+    strong = [f for f in FEATURES if abs(cells[f]["r_test"]) >= unit_search.THRESHOLDS[1]]
+    weak = [f for f in FEATURES if f not in strong]
+    lines.append(f"**Single cells**: {len(strong)} of {len(FEATURES)} features have a unit (chosen on the validation "
+                 f"files) that follows them with |r| ≥ {unit_search.THRESHOLDS[1]} on the test files"
+                 + (": " + ", ".join(f"*{unit_search.LABELS[f]}* ({cells[f]['r_test']:+.2f})" for f in strong)
+                    if strong else "")
+                 + (". Not reached: " + ", ".join(f"*{unit_search.LABELS[f]}* ({cells[f]['r_test']:+.2f})" for f in weak)
+                    if weak else "") + ".")
+    first = sweep.appears(r["sweep"])
+    seen = [f"*{unit_search.LABELS[f]}* at {w}" for f, w in first.items() if w is not None]
+    widths = r["sweep"]["widths"]
+    lines.append(f"**Width**: trained the same way at {', '.join(map(str, widths))} units, "
+                 + (f"the first width at which a unit reaches |r| ≥ {unit_search.THRESHOLDS[1]}: {'; '.join(seen)}."
+                    if seen else f"no width gives a unit with |r| ≥ {unit_search.THRESHOLDS[1]} for any feature."))
+    q = quote_headline(r)
+    if q:
+        lines.append(f"**Closing quotes** {distance_text(q['lo'], q['hi'])} characters after their opener, just beyond "
+                     f"the {order}-gram's context: the LSTM gives the right closer a mean probability of "
+                     f"**{q['lstm']:.2f}**, the {order}-gram {q['ngram']:.2f} ({q['count']:,} quotes).")
+    return '!!! abstract "The results"\n' + "\n\n".join("    " + line for line in lines)
+
+
+def setup_text(r: dict) -> str:
+    cfg, corp, b, params = r["config"]["lstm"], r["corpus"], r["config"]["budget"], r["params"]
+    steps, chars = cfg["steps"], cfg["steps"] * cfg["bptt"] * cfg["batch_size"]
+    width = {cell: r["config"][cell]["hidden_size"] for cell in CELLS}
+    ms = {cell: 1000 * r["train_seconds"][cell] / steps for cell in CELLS}
+    layers = "one layer" if cfg["num_layers"] == 1 else f"{cfg['num_layers']} layers"
+    return (f"Every network reads embeddings of {cfg['embed_dim']} numbers per character through {layers} of units "
+            f"into a linear head over the {corp['vocab_size']} symbols. The LSTM has {width['lstm']} units "
+            f"({params['lstm']:,} parameters); the vanilla RNN with as many parameters has {width['rnn']} units "
+            f"({params['rnn']:,}), the one as wide {width['rnn_width']} ({params['rnn_width']:,}). Each trains for "
+            f"{steps:,} updates on chunks of {cfg['bptt']} characters in {cfg['batch_size']} lanes, "
+            f"{chars / 1e6:.1f} million characters or {chars / corp['chars']['train']:.1f} passes over the training "
+            f"text, with Adam (learning rate {cfg['lr']:g} falling to {cfg['lr_final']:g} on a half cosine) and "
+            f"gradients clipped to norm {cfg['clip']:g}; the LSTM's forget-gate bias starts at "
+            f"{cfg['forget_bias']:g}. Training took {r['train_seconds']['lstm'] / 60:.0f} minutes for the LSTM "
+            f"({ms['lstm']:.0f} ms per update, validation included), {r['train_seconds']['rnn'] / 60:.0f} for the RNN "
+            f"with as many parameters and {r['train_seconds']['rnn_width'] / 60:.0f} for the one as wide, two at a "
+            f"time on a shared 2-core machine; counting every n-gram order up to {b['max_order']} took "
+            f"{r['seconds']['ngram_counting']:.0f} s.")
+
+
+def timing_text(run: dict, r: dict) -> str:
+    """The tier's own record (``charlm_run``): wall time of the invocation that trained it; the training time
+    summed over its runs comes from the section (the sweep's run at the LSTM's width is the LSTM, counted once)."""
+    reused = run["reused"]
+    width, s = r["config"]["lstm"]["hidden_size"], r["sweep"]
+    train = sum(r["train_seconds"].values()) + sum(t for w, t in zip(s["widths"], s["train_seconds"]) if w != width)
+    return (f"{run['wall_seconds'] / 60:.0f} minutes of wall time for `--only {' '.join(run['experiments'])}`, "
+            f"training {run['runs'] - reused} of its {run['runs']} runs"
+            f"{f' ({reused} came from the cache)' if reused else ' from scratch'} with {run['jobs']} worker "
+            f"process(es) on a {run['cpu_count']}-core machine shared with other work; its runs took "
+            f"{train / 60:.0f} minutes of training in total, summed over runs.")
+
+
+def sample_tabs(r: dict) -> str:
+    """The samples as tabs, the final model's first."""
+    tabs = []
+    for step in sorted(r["config"]["budget"]["snapshots"], reverse=True):
+        final = " (the final model)" if step == r["config"]["lstm"]["steps"] else ""
+        tabs.append(f'=== "after {step:,} updates{final}"\n')
+        for smp in (x for x in r["samples"] if x["step"] == step):
+            tabs.append(f"    Temperature {smp['temperature']:g}:\n\n    ````python\n"
+                        + "\n".join("    " + line for line in smp["text"].strip("\n").split("\n")) + "\n    ````\n")
+    return "\n".join(tabs)
+
+
+def low_temperature(r: dict) -> str:
+    """What the final model's coldest sample does, counted: its spaces, its longest run, its repeated lines."""
+    steps, cold = r["config"]["lstm"]["steps"], min(r["config"]["temperatures"])
+    text = next(x["text"] for x in r["samples"] if x["step"] == steps and x["temperature"] == cold)
+    body = text[len(r["config"]["prime"]):]
+    lines = [line for line in body.split("\n") if line.strip()]
+    runs = [len(m.group(0)) for m in re.finditer(r"(.)\1*", body, flags=re.S)]
+    longest = max(re.finditer(r"(.)\1*", body, flags=re.S), key=lambda m: len(m.group(0)))
+    name = {" ": "spaces", "\n": "newlines"}.get(longest.group(1), f"`{longest.group(1)}`")
+    return (f"At temperature {cold:g} the final model's {len(body)} characters are {body.count(' ') / len(body):.0%} "
+            f"spaces and {body.count(chr(10))} newlines; its longest run of one character is {max(runs)} {name}, and "
+            f"{len(lines) - len(set(lines))} of its {len(lines)} non-blank lines repeat an earlier one.")
+
+
 def render(results: dict) -> list[Output]:
     r = results["charlm"]
-    cfg, b, bpc, order, corp = r["config"]["lstm"], r["config"]["budget"], r["bpc"], r["ngram"]["order"], r["corpus"]
-    colours = {"lstm": CELLS["lstm"][1], "rnn": CELLS["rnn"][1], "ngram": NGRAM_COLOUR}
-    steps, chars = cfg["steps"], cfg["steps"] * cfg["bptt"] * cfg["batch_size"]
+    b, bpc, order, corp = r["config"]["budget"], r["bpc"], r["ngram"]["order"], r["corpus"]
+    colours = {cell: CELLS[cell][1] for cell in CELLS} | {"ngram": NGRAM_COLOUR}
     def cell(split: str, m: str) -> str:  # the best model of each column in bold
         return f"**{bpc[split][m]:.3f}**" if bpc[split][m] == min(bpc[split].values()) else f"{bpc[split][m]:.3f}"
 
-    table_rows = [(model_label(m, order), f"{r['params'][m]:,}" if m in r["params"] else "—",
-                   cell("validation", m), cell("test", m)) for m in ("lstm", "rnn", "ngram")]
-    table_rows.append(("uniform over the symbols (log₂ V)", "—", f"{np.log2(corp['vocab_size']):.3f}",
+    table_rows = [(model_label(m, order), str(r["config"][m]["hidden_size"]) if m in CELLS else "—",
+                   f"{r['params'][m]:,}" if m in r["params"] else "—", cell("validation", m), cell("test", m))
+                  for m in ("lstm", "rnn", "rnn_width", "ngram")]
+    table_rows.append(("uniform over the symbols (log₂ V)", "—", "—", f"{np.log2(corp['vocab_size']):.3f}",
                        f"{np.log2(corp['vocab_size']):.3f}"))
     gap = bpc["test"]["ngram"] - bpc["test"]["lstm"]
     verdict = (f"On the test files the LSTM needs **{bpc['test']['lstm']:.3f} bits per character**, "
@@ -237,24 +343,13 @@ def render(results: dict) -> list[Output]:
                   f"the validation files)" if gap > 0 else
                   f"{-gap:.3f} *more* than the best n-gram model ({bpc['test']['ngram']:.3f}, order {order}): on this "
                   f"budget it does not beat the baseline")
-               + f", and the same-size RNN {bpc['test']['rnn']:.3f}. Scored: {r['scored_chars']['test']:,} test "
-               f"characters, every one but the first of each of the {r['config']['lanes']} lanes they are read in."
+               + f"; the vanilla RNN with as many parameters needs {bpc['test']['rnn']:.3f}, the one as wide "
+               f"{bpc['test']['rnn_width']:.3f}. Scored: {r['scored_chars']['test']:,} test characters, every one but "
+               f"the first of each of the {r['config']['lanes']} lanes they are read in."
                + order_sentence(bpc["validation"]["lstm"], r["ngram"]["validation_bpc_by_order"]))
-    sweep = table(["n-gram order"] + [n for n in r["ngram"]["validation_bpc_by_order"]],
-                  [["validation bits/char"] + [f"{v:.3f}" for v in r["ngram"]["validation_bpc_by_order"].values()]],
-                  "l" + "r" * len(r["ngram"]["validation_bpc_by_order"]))
-    ms = {cell: 1000 * r["train_seconds"][cell] / steps for cell in CELLS}
-    setup = (f"Both networks read embeddings of {cfg['embed_dim']} numbers per character through {cfg['num_layers']} "
-             f"layers of {cfg['hidden_size']} units into a linear head over the {corp['vocab_size']} symbols: "
-             f"{r['params']['lstm']:,} parameters for the LSTM, {r['params']['rnn']:,} for the RNN. Each trains for "
-             f"{steps:,} updates on chunks of {cfg['bptt']} characters in {cfg['batch_size']} lanes, "
-             f"{chars / 1e6:.1f} million characters or {chars / corp['chars']['train']:.1f} passes over the training "
-             f"text, with Adam (learning rate {cfg['lr']:g} falling to {cfg['lr_final']:g} on a half cosine) and "
-             f"gradients clipped to norm {cfg['clip']:g}; the LSTM's forget-gate bias starts at "
-             f"{cfg['forget_bias']:g}. Training took {r['train_seconds']['lstm'] / 60:.1f} minutes for the LSTM "
-             f"({ms['lstm']:.0f} ms per update, validation included) and {r['train_seconds']['rnn'] / 60:.1f} for "
-             f"the RNN, in parallel on one core each; counting every n-gram order up to {b['max_order']} took "
-             f"{r['seconds']['ngram_counting']:.0f} s.")
+    orders_table = table(["n-gram order"] + [n for n in r["ngram"]["validation_bpc_by_order"]],
+                         [["validation bits/char"] + [f"{v:.3f}" for v in r["ngram"]["validation_bpc_by_order"].values()]],
+                         "l" + "r" * len(r["ngram"]["validation_bpc_by_order"]))
     corpus_text = (f"{corp['snapshot_files']} files, {corp['snapshot_chars']:,} characters. Split by file: "
                    + ", ".join(f"{s} {corp['files'][s]} files ({corp['chars'][s]:,} characters"
                                + (" read" if (b['train_chars'] if s == 'train' else b['held_out_chars']) else "") + ")"
@@ -267,27 +362,32 @@ def render(results: dict) -> list[Output]:
     panels = {titles[k]: {model_label(m, order): (colours[m], cl["mean_p"][m][k]) for m in ("lstm", "rnn", "ngram")}
               for k in titles}
     curves = {CELLS[c][0]: (CELLS[c][1], r["curves"][c]["step"], r["curves"][c]["val_bpc"]) for c in CELLS}
-    samples = []
-    for step in b["snapshots"]:
-        samples.append(f'=== "after {step:,} updates"\n')
-        for s in (s for s in r["samples"] if s["step"] == step):
-            samples.append(f"    Temperature {s['temperature']:g}:\n\n    ````python\n"
-                           + "\n".join("    " + line for line in s["text"].strip("\n").split("\n")) + "\n    ````\n")
-    config = {"lstm": cfg, "ngram_order": order}
-    return [
-        Fragment("charlm_corpus", corpus_text), Fragment("charlm_setup", setup),
-        Fragment("charlm_table", table(["model", "parameters", "validation bits/char", "test bits/char"],
-                                       table_rows, "lrrr")),
-        Fragment("charlm_verdict", verdict), Fragment("charlm_ngram_orders", sweep),
-        FigureOutput("charlm_curve.svg", figures.lm_curves(curves, (f"best n-gram ({order}-gram)",
-                                                                  bpc["validation"]["ngram"])), config),
+    curve_line = (f"best n-gram ({order}-gram), on the same text", r["ngram"]["curve_bpc"])
+    config = {"lstm": r["config"]["lstm"], "ngram_order": order}
+    outputs = [
+        Fragment("charlm_results", results_box(r)),
+        Fragment("charlm_corpus", corpus_text), Fragment("charlm_setup", setup_text(r)),
+        Fragment("charlm_table", table(["model", "units", "parameters", "validation bits/char", "test bits/char"],
+                                       table_rows, "lrrrr")),
+        Fragment("charlm_verdict", verdict), Fragment("charlm_ngram_orders", orders_table),
+        Fragment("charlm_curve_text", (
+            f"The curves and the dashed line are scored on the same text: the first {b['val_chars']:,} characters of "
+            f"the validation files ({r['ngram']['curve_chars']:,} predictions, in the same {r['config']['lanes']} "
+            f"lanes); the table above scores all {r['scored_chars']['validation']:,} validation characters, where the "
+            f"{order}-gram needs {bpc['validation']['ngram']:.3f} and the final LSTM {bpc['validation']['lstm']:.3f}.")),
+        FigureOutput("charlm_curve.svg", figures.lm_curves(curves, curve_line), config),
         FigureOutput("charlm_closers.svg", figures.closer_probability(bins, panels, {titles[k]: cl["counts"][k]
                                                                                    for k in titles}), config),
-        Fragment("charlm_closers", closer_sentence(cl, bins, order)),
-        Fragment("charlm_samples", "\n".join(samples)),
+        Fragment("charlm_closers", closer_sentence(r, bins, order)),
+        Fragment("charlm_samples", sample_tabs(r)),
+        Fragment("charlm_low_temperature", low_temperature(r)),
+        *sweep.render(r["sweep"], f"{order}-gram", bpc["test"]["ngram"]),
         *unit_search.render(r["cells"]),
         *ledger_rows.render(r),
     ]
+    if results.get("charlm_run"):
+        outputs.append(Fragment("charlm_timing", timing_text(results["charlm_run"], r)))
+    return outputs
 
 
 def order_sentence(lstm_bpc: float, by_order: dict[str, float]) -> str:
@@ -305,12 +405,15 @@ def order_sentence(lstm_bpc: float, by_order: dict[str, float]) -> str:
     return f" On the validation files the LSTM's {lstm_bpc:.3f} " + " and ".join(said) + "."
 
 
-def closer_sentence(cl: dict, bins, order: int) -> str:
-    """Where the LSTM's probability of the right closer beats the n-gram's, in words."""
-    parts = []
+def closer_sentence(r: dict, bins, order: int) -> str:
+    """The closing-quote headline, then where the LSTM's probability of the right closer beats the n-gram's."""
+    cl, q = r["closers"], quote_headline(r)
+    parts = [f"**Just beyond the {order}-gram's context, at {distance_text(q['lo'], q['hi'])} characters from the "
+             f"opener, the LSTM gives the right closing quote a mean probability of {q['lstm']:.2f}, the {order}-gram "
+             f"{q['ngram']:.2f}** ({q['count']:,} quotes of the test files)."] if q else []
     for kind, name in (("bracket", "closing brackets"), ("quote", "closing quotes")):
         lstm, ngram = cl["mean_p"]["lstm"][kind], cl["mean_p"]["ngram"][kind]
-        wins = [f"{lo}–{hi}" if hi else f"over {lo - 1}" for (lo, hi), a, g in zip(bins, lstm, ngram)
+        wins = [distance_text(lo, hi) for (lo, hi), a, g in zip(bins, lstm, ngram)
                 if a is not None and g is not None and a > g]
         n = sum(cl["counts"][kind])
         parts.append(f"For the {n:,} {name} of the test files the LSTM gives the right one a higher mean probability "

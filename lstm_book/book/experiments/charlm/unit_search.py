@@ -107,6 +107,12 @@ def measure(b, spec, model, text: dict[str, corpus.Stream], feats: dict, texts: 
     return out
 
 
+def shared(entry: dict) -> str:
+    """`` — the same unit as *bracket depth*`` when another feature's best unit is this one."""
+    others = entry.get("shared_with", [])
+    return f" — the same unit as {' and '.join(f'<em>{LABELS[g]}</em>' for g in others)}" if others else ""
+
+
 def symbol(best: dict) -> str:
     """``layer 2 c₁₇`` for unit 17 of layer 2's cell state."""
     return f"layer {best['layer']} {best['state']}<sub>{best['index']}</sub>"
@@ -115,23 +121,24 @@ def symbol(best: dict) -> str:
 def render(c: dict) -> list[Output]:
     tr, un = c["trained"], c["untrained"]
     U = 2 * c["layers"] * c["hidden_size"]
-    rows = [(LABELS[f], symbol(tr[f]["best"]), f"{tr[f]['r_validation']:+.2f}", f"**{tr[f]['r_test']:+.2f}**",
+    rows = [(LABELS[f], symbol(tr[f]["best"]) + shared(tr[f]).replace(" — the same unit as", ", also"), f"{tr[f]['r_validation']:+.2f}", f"**{tr[f]['r_test']:+.2f}**",
              f"{tr[f]['units_ge_0.5']} / {tr[f]['units_ge_0.8']}", f"{un[f]['r_test']:+.2f}",
              f"{un[f]['units_ge_0.5']} / {un[f]['units_ge_0.8']}") for f in FEATURES]
     cell_table = table(["feature", "best unit", "r, validation", "r, test", f"units with \\|r\\| ≥ 0.5 / ≥ 0.8 (of {U})",
                         "untrained: r, test", "untrained: units ≥ 0.5 / ≥ 0.8"], rows, "llrrrrr")
     ex = c["excerpt"]
-    blocks = [f"*Lines {ex['lines'][0]}–{ex['lines'][1]} of `{ex['file']}`, a test file. Blue: the unit is high, in "
-              "the direction of its correlation with the feature; vermillion: low; each unit scaled to its largest "
-              "value on the excerpt.*"]
+    blocks = [f"*Lines {ex['lines'][0]}–{ex['lines'][1]} of `{ex['file']}`, a test file. Vermillion: the unit is "
+              "high, in the direction of its correlation with the feature; blue: low (as the cell state is drawn on "
+              "every page of the book); each unit on a fixed scale, ± the 99th percentile of its |value| over the "
+              "validation files, so a pale excerpt is a unit that stays near zero here.*"]
     for f in FEATURES:
         parts = [f'<div class="charlm-cells"><p class="charlm-label"><strong>{LABELS[f]}</strong></p>']
         e, u = c["trained"][f], c["untrained"][f]
         parts.append(f'<p class="charlm-label">{STATES["trained"][0]}: {symbol(e["best"])}, r = {e["r_test"]:+.2f} '
-                     f'on the test files</p><div class="charlm-text">'
+                     f'on the test files{shared(e)}</p><div class="charlm-text">'
                      f'{coloured_text(c["excerpt"]["text"], e["excerpt_values"])}</div>')
         parts.append(f'<details class="charlm-untrained"><summary>{STATES["untrained"][0]}: {symbol(u["best"])}, '
-                     f'r = {u["r_test"]:+.2f}</summary><div class="charlm-text">'
+                     f'r = {u["r_test"]:+.2f}{shared(u)}</summary><div class="charlm-text">'
                      f'{coloured_text(c["excerpt"]["text"], u["excerpt_values"])}</div></details>')
         blocks.append("".join(parts) + "</div>")
     panels = {LABELS[f]: {STATES[s][0]: (STATES[s][1], c[s][f]["r_test_all"]) for s in STATES} for f in FEATURES}
@@ -142,6 +149,12 @@ def render(c: dict) -> list[Output]:
                + (f": {', '.join(strong['trained'])}" if strong["trained"] else "")
                + f". Before training, with the same seed, {len(strong['untrained'])} did"
                + (f" ({', '.join(strong['untrained'])})" if strong["untrained"] else "") + ".")
+    groups = {}
+    for f in FEATURES:
+        groups.setdefault(symbol(tr[f]["best"]), []).append(f"*{LABELS[f]}*")
+    twins = [f"{' and '.join(names)} share one best unit, {unit}" for unit, names in groups.items() if len(names) > 1]
+    summary += (" After training, " + "; ".join(twins) + ": one unit answers for both, so the excerpts and the "
+                "typer colour them alike." if twins else " After training, every feature has a unit of its own.")
     return [Fragment("charlm_cell_table", cell_table), Fragment("charlm_cell_summary", summary),
             Fragment("charlm_cells", "\n\n".join(blocks)),
             FigureOutput("charlm_units.svg", figures.correlation_histograms(panels), config)]
