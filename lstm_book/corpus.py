@@ -1,9 +1,11 @@
 """The character model's corpus: CPython 3.11.7's top-level standard-library modules, verbatim.
 
-The snapshot lives in ``lstm_book/data/cpython-3.11.7/`` (167 files, 4.66 million characters,
-under the PSF licence, ``LICENSE.txt`` beside them), so every machine trains on the same text and
-nothing is downloaded. :func:`load` checks every file against ``SHA256SUMS`` and that list against
-:data:`MANIFEST_SHA256`, and refuses a snapshot that differs.
+The snapshot is data, not code: one archive, ``lstm_book/data/cpython-3.11.7.tar.xz`` (167 files,
+4.66 million characters; 0.9 MB compressed), under the PSF licence (``LICENSE-PSF.txt`` and a
+``README.md`` beside it), so every machine trains on the same text and nothing is downloaded.
+:func:`load` reads it with :mod:`tarfile`, checks the archive against :data:`ARCHIVE_SHA256`, every
+file against its ``SHA256SUMS`` and that list against :data:`MANIFEST_SHA256`, and refuses a snapshot
+that differs.
 
 * **Split by file.** A file's split is decided by the SHA-256 of its name alone (:func:`split_of`):
   the first 64 bits read as a fraction ``u`` in [0, 1); ``u < 0.1`` is a test file, ``u < 0.2`` a
@@ -20,12 +22,15 @@ nothing is downloaded. :func:`load` checks every file against ``SHA256SUMS`` and
 from __future__ import annotations
 
 import hashlib
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-SNAPSHOT = Path(__file__).resolve().parent / "data" / "cpython-3.11.7"
+ARCHIVE = Path(__file__).resolve().parent / "data" / "cpython-3.11.7.tar.xz"
+ARCHIVE_SHA256 = "840d24cd8f0ca0b535d7ff5291ac4faf2f23b3ffd621a350aab94d0040adb311"
+MEMBER_FOLDER = "cpython-3.11.7"  # every file of the archive is MEMBER_FOLDER/<name>
 MANIFEST_SHA256 = "29b5a616e44954eed3256d4aacb5b5e438893d51dbf2499ee2e7fbfa68aeb4f9"  # of SHA256SUMS
 SPLITS = ("train", "validation", "test")
 TEST_FRACTION, VALIDATION_FRACTION = 0.1, 0.1
@@ -42,22 +47,34 @@ class CorpusError(Exception):
     """The snapshot on disk is not the one the book was made from."""
 
 
-def _read_checked(path: Path, expected: str, named: str) -> bytes:
-    """The bytes of snapshot file ``path``, refused in one sentence if it is missing or its SHA-256 is not
-    ``expected`` (``named``: that hash as the message gives it, e.g. ``"<hash> as SHA256SUMS lists"``)."""
-    if not path.is_file():
-        raise CorpusError(f"corpus file {path} is missing; restore it with `git checkout -- lstm_book/data`")
-    blob = path.read_bytes()
+RESTORE = "restore it with `git checkout -- lstm_book/data`"
+
+
+def _checked(blob: bytes | None, name: str, expected: str, named: str) -> bytes:
+    """``blob`` (the bytes of ``name``), refused in one sentence if it is missing (None) or its SHA-256 is
+    not ``expected`` (``named``: that hash as the message gives it, e.g. ``"<hash> as SHA256SUMS lists"``)."""
+    if blob is None:
+        raise CorpusError(f"corpus file {name} is missing; {RESTORE}")
     digest = hashlib.sha256(blob).hexdigest()
     if digest != expected:
-        raise CorpusError(f"corpus file {path} has SHA-256 {digest}, not {named}: the snapshot was changed; "
-                          "restore it with `git checkout -- lstm_book/data`")
+        raise CorpusError(f"corpus file {name} has SHA-256 {digest}, not {named}: the snapshot was changed; {RESTORE}")
     return blob
 
 
-def manifest(folder: Path = SNAPSHOT) -> dict[str, str]:
+def read_archive(archive: Path = ARCHIVE, archive_sha256: str | None = ARCHIVE_SHA256) -> dict[str, bytes]:
+    """``{name: bytes}`` of every file in the archive, after checking the archive's own SHA-256
+    (``None``: not checked; for tests that build an archive of their own)."""
+    if not archive.is_file():
+        raise CorpusError(f"corpus archive {archive} is missing; {RESTORE}")
+    if archive_sha256 is not None:
+        _checked(archive.read_bytes(), str(archive), archive_sha256, f"the pinned {archive_sha256}")
+    with tarfile.open(archive, "r:xz") as tar:
+        return {m.name.removeprefix(f"{MEMBER_FOLDER}/"): tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+
+
+def manifest(files: dict[str, bytes]) -> dict[str, str]:
     """``SHA256SUMS`` of the snapshot as ``{file name: SHA-256}``, after checking its own hash."""
-    blob = _read_checked(folder / "SHA256SUMS", MANIFEST_SHA256, f"the pinned {MANIFEST_SHA256}")
+    blob = _checked(files.get("SHA256SUMS"), "SHA256SUMS", MANIFEST_SHA256, f"the pinned {MANIFEST_SHA256}")
     return {name: sha for sha, name in (line.split("  ", 1) for line in blob.decode().splitlines())}
 
 
@@ -69,10 +86,11 @@ def split_of(name: str) -> str:
 # --8<-- [end:split]
 
 
-def load(folder: Path = SNAPSHOT) -> dict[str, str]:
+def load(archive: Path = ARCHIVE, archive_sha256: str | None = ARCHIVE_SHA256) -> dict[str, str]:
     """Every file of the snapshot, ``{name: text}`` in sorted order, each checked against ``SHA256SUMS``."""
-    return {name: _read_checked(folder / name, expected, f"{expected} as SHA256SUMS lists").decode("utf-8")
-            for name, expected in sorted(manifest(folder).items())}
+    files = read_archive(archive, archive_sha256)
+    return {name: _checked(files.get(name), name, expected, f"{expected} as SHA256SUMS lists").decode("utf-8")
+            for name, expected in sorted(manifest(files).items())}
 
 
 def encode(text: str) -> np.ndarray:

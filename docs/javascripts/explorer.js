@@ -15,12 +15,20 @@
 (function () {
   "use strict";
 
-  // Colours shared with the static diagrams: X, Y and the begin/end markers; distractors are text.
-  const SYMBOL_COLOURS = { X: "#0072B2", Y: "#D55E00", B: "#8c8c8c", E: "#8c8c8c" };
-  // matplotlib's viridis at 17 evenly spaced points (the static gate heatmaps use viridis on [0, 1]).
-  const VIRIDIS = ["#440154", "#48186a", "#472d7b", "#424086", "#3b528b", "#33638d", "#2c728e", "#26828e",
-    "#21918c", "#1fa088", "#28ae80", "#3fbc73", "#5ec962", "#84d44b", "#addc30", "#d8e219", "#fde725"];
-  const DIVERGING = ["#0072B2", "#f7f7f7", "#D55E00"]; // blue (−) – white (0) – vermillion (+)
+  // The book's palette, read from the CSS custom properties of docs/stylesheets/palette.css (written from
+  // lstm_book/book/palette.py, like every figure's and diagram's colours): the sequential scale (viridis,
+  // 17 stops) for gates, the diverging scale (blue below zero, vermillion above) for signed values.
+  function paletteStops(prefix, names) {
+    const css = getComputedStyle(document.documentElement);
+    return names.map((name) => {
+      const value = css.getPropertyValue(`--book-${prefix}${name}`).trim();
+      if (!/^#[0-9a-fA-F]{6}$/.test(value)) throw new Error(`the palette has no colour --book-${prefix}${name}: is palette.css loaded?`);
+      return value;
+    });
+  }
+  const SYMBOLS_WITH_COLOUR = new Set(["X", "Y", "B", "E"]); // distractors are plain text
+  const VIRIDIS = paletteStops("sequential-", [...Array(17).keys()]);
+  const DIVERGING = paletteStops("diverging-", ["negative", "zero", "positive"]);
   const PANELS = [
     { key: "i", title: "input gate i", eq: 5, map: "gate" },
     { key: "f", title: "forget gate f", eq: 4, map: "gate" },
@@ -276,7 +284,7 @@
 
     // The sequence under the heatmaps, one cell per step, the windows of the X/Y symbols shaded.
     function drawStrip(T, syms) {
-      strip.replaceChildren(...syms.map((s) => el("span", { class: SYMBOL_COLOURS[s] ? `lx-s lx-s--${s}` : "lx-s", text: s })));
+      strip.replaceChildren(...syms.map((s) => el("span", { class: SYMBOLS_WITH_COLOUR.has(s) ? `lx-s lx-s--${s}` : "lx-s", text: s })));
       stripWrap.querySelectorAll(".lx-window").forEach((w) => w.remove());
       for (const [lo, hi] of windowsAt(T, task.window_fractions)) {
         stripWrap.prepend(el("div", { class: "lx-window", style: `left: ${percent(lo / T)}; width: ${percent((hi - lo + 1) / T)}` }));

@@ -1,25 +1,60 @@
-"""The two palettes of every diagram, the task's symbol colours, the fonts and the size rule.
+"""The book's one palette: every colour of every figure, diagram, widget and coloured text, defined once.
 
-A diagram is drawn with colour *roles* (``"text"``, ``"accent"``, …); a palette maps each role to one
-colour, so the light and the dark file of a diagram differ only in this mapping. Colour means one
-thing: ``accent`` is the highlighted path (Okabe & Ito's bluish green, ≥ 3:1 against both page
-backgrounds); everything else is the page's text colour or a muted grey for what is not highlighted.
+Colour is information, and each colour has one meaning across the book (:data:`MEANINGS`, also the
+table in CONTRIBUTING.md, checked by a test). The categorical colours are Okabe & Ito's (2008)
+colour-blind-safe set without black and yellow, which vanish on one of the two page backgrounds;
+colour is never the only cue (labels, line styles and markers say it too).
+
+* Figures (:mod:`lstm_book.book.figures`) and diagrams (``experiments/diagrams``) import the colours
+  from here.
+* The site gets them as CSS custom properties, ``docs/stylesheets/palette.css``, written by
+  :func:`css` (``python -m lstm_book.book.palette``; a test fails while the committed file is stale);
+  the widgets read those properties (``getComputedStyle``), so they draw with the same colours.
+* One diverging scale for every signed value (cell states, a unit's value in coloured text): blue
+  below zero, a neutral grey-white at zero, vermillion above, the same way round everywhere. One
+  sequential scale, viridis, for magnitudes, for order (layer 1 → 2, start → end of training) and
+  for series that have no colour of their own (the three gates; informative vs distractor steps).
+
+Diagrams are drawn with colour *roles* (``"text"``, ``"accent"``, …); :data:`LIGHT` and :data:`DARK`
+map each role to a colour, so the light and the dark file of a diagram differ only in this mapping.
 """
 
 from __future__ import annotations
 
 from lstm_book.tasks import BEGIN, END, X, Y
 
+# Okabe & Ito (2008), without black and yellow.
+BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY = "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"
+GREY = "#8c8c8c"  # figure text, axes, ticks; ~3.4:1 on white and ~5:1 on Material's dark slate background
+NEUTRAL = "#f2f2f2"  # the diverging scale's zero
+
+# What each colour means, everywhere in the book.
+MEANINGS = {
+    BLUE: "the LSTM; among forget-gate initialisations, chrono (the book's LSTM)",
+    VERMILLION: "the vanilla RNN",
+    ORANGE: "a forget (or update) gate started at torch's default or at b_f = 0",
+    SKY: "a forget gate started at the constant bias b_f = 1",
+    PURPLE: "a forget gate started at a larger constant bias (b_f = 2, 3)",
+    GREEN: "the highlighted path of a diagram (what the paragraph beside it is about)",
+    GREY: "a reference that is not a trained network of ours: chance, the article's numbers, the n-gram "
+          "model, the untrained model; and the figures' text and axes",
+}
+DIVERGING = (BLUE, NEUTRAL, VERMILLION)  # below zero, zero, above zero: the same way round everywhere
+SEQUENTIAL = "viridis"  # perceptually uniform, colour-blind-safe, readable on both themes
+SYMBOLS = {"X": BLUE, "Y": VERMILLION, "B": GREY, "E": GREY}  # the task's symbols (strips and the explorer only)
+
+LSTM_COLOUR, RNN_COLOUR, REFERENCE_COLOUR = BLUE, VERMILLION, GREY
+
 # Material's body text: rgba(0,0,0,.87) on white; on the slate scheme hsla(225,15%,90%,.82) over the
 # background hsla(225,15%,14%), i.e. #bfc1c7 on #1e2129.
 LIGHT = {
     "text": "#212121",
     "muted": "#9e9e9e",  # lines and boxes that are not on the highlighted path
-    "accent": "#009E73",  # the highlighted path (Okabe–Ito bluish green)
+    "accent": GREEN,  # the highlighted path
     "bg": "#ffffff",  # fills that hide a line passing behind a box or label
-    "x": "#0072B2",  # the task's symbol colours, shared with the JavaScript explorer: X blue,
-    "y": "#D55E00",  # Y vermillion,
-    "grey": "#8c8c8c",  # B and E grey; distractors a–d have no fill
+    "x": SYMBOLS["X"],
+    "y": SYMBOLS["Y"],
+    "grey": SYMBOLS["B"],  # B and E; distractors a–d have no fill
 }
 DARK = {**LIGHT, "text": "#bfc1c7", "muted": "#6b7080", "bg": "#1e2129"}
 PALETTES = {"light": LIGHT, "dark": DARK}
@@ -34,6 +69,14 @@ def symbol_fill(token: int, palette: dict | None = None) -> str | None:
     return None if role is None else (palette or LIGHT)[role]
 
 
+def sequential(k: int, n: int) -> str:
+    """Colour ``k`` of ``n`` evenly spaced steps of the sequential scale (for order: layers, moments)."""
+    from matplotlib import colormaps, colors
+
+    return colors.to_hex(colormaps[SEQUENTIAL](0.35 + 0.25 * k / max(n - 1, 1)))  # the middle: legible on both pages
+
+
+# The diagrams' fonts and size rule (the figures' are in lstm_book.book.figures.STYLE).
 SANS = "-apple-system, BlinkMacSystemFont, Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 SERIF = "'Times New Roman', 'Liberation Serif', 'DejaVu Serif', serif"  # the equations' symbols
 MONO = "SFMono-Regular, Consolas, Menlo, 'Liberation Mono', 'DejaVu Sans Mono', monospace"  # PyTorch names
@@ -50,3 +93,40 @@ MIN_PHONE_PX = 11.0
 def phone_px(font_size: float, view_width: float) -> float:
     """The rendered size of ``font_size`` when a diagram ``view_width`` wide fills a 390 px phone's column."""
     return font_size * PHONE_WIDTH / view_width
+
+
+def sequential_stops(n: int = 17) -> list[str]:
+    """The whole sequential scale at ``n`` evenly spaced points (the widgets' heatmaps interpolate between them)."""
+    from matplotlib import colormaps, colors
+
+    return [colors.to_hex(colormaps[SEQUENTIAL](k / (n - 1))) for k in range(n)]
+
+
+CSS_NAMES = {BLUE: "blue", VERMILLION: "vermillion", ORANGE: "orange", SKY: "sky", PURPLE: "purple", GREEN: "green",
+             GREY: "grey"}
+
+
+def css() -> str:
+    """``docs/stylesheets/palette.css``: the palette as CSS custom properties, for the site and its widgets."""
+    lines = ["/* Generated by `python -m lstm_book.book.palette` from lstm_book/book/palette.py: do not edit. */",
+             ":root {"]
+    lines += [f"  --book-{name}: {hex_};  /* {MEANINGS[hex_]} */" for hex_, name in CSS_NAMES.items()]
+    lines += [f"  --book-lstm: var(--book-{CSS_NAMES[LSTM_COLOUR]});",
+              f"  --book-rnn: var(--book-{CSS_NAMES[RNN_COLOUR]});",
+              f"  --book-diverging-negative: {DIVERGING[0]};",
+              f"  --book-diverging-zero: {DIVERGING[1]};",
+              f"  --book-diverging-positive: {DIVERGING[2]};"]
+    lines += [f"  --book-symbol-{s}: {c};" for s, c in SYMBOLS.items()]
+    lines += [f"  --book-symbol-X-text: {SYMBOLS['X']};"]
+    lines += [f"  --book-sequential-{k}: {c};" for k, c in enumerate(sequential_stops())]
+    lines += ["}", "", "/* The dark palette: X as text needs a lighter blue to keep 4.5:1 on the slate background. */",
+              '[data-md-color-scheme="slate"] {', f"  --book-symbol-X-text: {SKY};", "}", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    from lstm_book.files import atomic_write_text
+
+    atomic_write_text(Path(__file__).resolve().parents[2] / "docs" / "stylesheets" / "palette.css", css())

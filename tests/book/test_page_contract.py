@@ -21,7 +21,6 @@ DOCS, FIGURES = ROOT / "docs", ROOT / "docs" / "figures"
 INCLUDE = re.compile(r'^\s*--8<--\s+"([^"]+)"\s*$', re.M)
 MARKER = re.compile(r"#\s*--8<--\s*\[start:([\w-]+)\]")
 IMAGE = re.compile(r"\]\((?:\.\./)+figures/([^)#\s]+)")
-BENCH = {"bench_lstm.md", "bench_lstm.svg"}  # written by scripts/bench_lstm.py, outside the registry
 
 
 def pages() -> dict[Path, str]:
@@ -44,7 +43,6 @@ def outputs() -> dict[str, str]:
             written[f"{o.name}.md" if isinstance(o, Fragment) else o.name] = name
         written.update({export: name for export in module.export_names})  # made from a model
     written.update({f"{o.name}.md": "runner" for o in run_timing(results)})
-    written.update({name: "bench_lstm.py" for name in BENCH})
     return written
 
 
@@ -78,7 +76,7 @@ def generated_files(suffixes: tuple[str, ...]) -> list[str]:
 def test_every_figure_and_fragment_in_docs_figures_is_written_by_something(outputs):
     stale = [name for name in generated_files((".md", ".svg")) if name not in outputs]
     assert not stale, f"files in docs/figures that nothing regenerates: {stale}"
-    sidecars = [name for name in generated_files((".json",)) if name not in ("results.json", "bench_lstm.json")
+    sidecars = [name for name in generated_files((".json",)) if name != "results.json"
                 and name not in outputs and name.removesuffix(".json") + ".svg" not in outputs
                 and name.replace(".provenance.json", ".json") not in outputs]
     assert not sidecars, f"sidecars without a figure: {sidecars}"

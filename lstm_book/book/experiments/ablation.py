@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lstm_book.book import figures
 from lstm_book.tasks import TEMPORAL_ORDER_CHANCE
 from lstm_book.book.experiments import flagship
 from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.inits import Init, sigmoid
 from lstm_book.book.pipeline.tables import pct, table
 from lstm_book.book.pipeline.run_spec import RunSpec
+from lstm_book.book.figures import GREY, PALETTE, book_style, legend_below, new_figure
+from matplotlib.ticker import MaxNLocator
+from matplotlib.figure import Figure
+import numpy as np
+from collections.abc import Mapping, Sequence
 
 
 
@@ -67,7 +71,7 @@ def render(results: dict) -> list[Output]:
     inits = {key: Init.parse(key) for key in abl}
     curves = {(f"{init.symbol} (σ = {sigmoid(init.bias):.2f})" if init.kind == "bias" else init.symbol):
               [{"history": h} for h in abl[key]["histories"]] for key, init in inits.items()}
-    figure = figures.ablation_curves(curves, chance=TEMPORAL_ORDER_CHANCE, colours=[i.colour for i in inits.values()])
+    figure = ablation_curves(curves, chance=TEMPORAL_ORDER_CHANCE, colours=[i.colour for i in inits.values()])
     n_epochs = cfg["epochs"]
     rows = []
     for key, init in inits.items():
@@ -88,6 +92,33 @@ def render(results: dict) -> list[Output]:
         Fragment("ablation_table", table(headers, rows, "lllr")),
         Fragment("ablation_budget", budget),
     ]
+
+# ----- its figure ---------------------------------------------------------------------------
+
+
+def ablation_curves(groups: Mapping[str, Sequence[Mapping]], chance: float | None = None,
+                    colours: Sequence[str] | None = None) -> Figure:
+    """Test accuracy per epoch for several groups of runs (e.g. forget bias 0 / 1 / 2), one colour per group,
+    one thin line per seed and a thick line for the group mean."""
+    with book_style():
+        fig, ax = new_figure(height=3.8)
+        for colour, (label, runs) in zip(colours or PALETTE, groups.items()):
+            accs = [100 * np.asarray(r["history"]["test_acc"]) for r in runs]
+            epochs = np.asarray(runs[0]["history"]["epoch"])
+            for a in accs:
+                ax.plot(epochs, a, color=colour, linewidth=1.0, alpha=0.55)
+            n = min(len(a) for a in accs)
+            ax.plot(epochs[:n], np.mean([a[:n] for a in accs], axis=0), color=colour, linewidth=2.4,
+                    label=f"{label} (mean of {len(accs)})")
+        if chance is not None:
+            ax.axhline(100 * chance, color=GREY, linestyle=":", linewidth=1.2)
+        ax.set_ylim(0, 103)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("test accuracy (%)")
+        legend_below(ax)
+    return fig
+
 
 
 EXPERIMENT = Experiment(name="ablation", default=True, specs=specs, measure=measure, render=render, budget=BUDGET)

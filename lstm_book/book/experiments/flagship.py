@@ -15,6 +15,7 @@ from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment
 from lstm_book.book.pipeline.inits import CHRONO, Init
 from lstm_book.book.pipeline.tables import pct, percent, table
 from lstm_book.book.pipeline.run_spec import RunSpec
+from lstm_book.book.pipeline.seeds import TRAINING_OFFSET
 
 INIT = CHRONO  # the flagship's forget-gate initialisation (Eq. 10)
 
@@ -119,7 +120,7 @@ def render(results: dict) -> list[Output]:
     setup = table(["setting", "value"], [
         ("task", f"temporal order 6a, T = {T}, {TEMPORAL_ORDER_CLASSES} classes "
                  f"(chance {percent(TEMPORAL_ORDER_CHANCE)})"),
-        ("training set", f"{cfg['n_train']:,} sequences (seed 1000 + run seed), reshuffled every epoch"),
+        ("training set", f"{cfg['n_train']:,} sequences (seed {TRAINING_OFFSET} + run seed), reshuffled every epoch"),
         ("test set", f"{cfg['n_test']:,} sequences (a different seed)"),
         ("model", f"embedding {E} → {L}-layer LSTM, {H} units → linear head"),
         ("parameters", f"{counts['total']:,} (LSTM layers {counts['rnn']:,})"),

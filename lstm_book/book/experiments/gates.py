@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from lstm_book.book import figures
+from lstm_book.book.palette import sequential
 from lstm_book import probes
 from lstm_book.tasks import TEMPORAL_ORDER_CLASSES, TEMPORAL_ORDER_SYMBOLS, decode_temporal_order, temporal_order_class_names
 from lstm_book.tasks import temporal_order_windows
@@ -15,6 +16,9 @@ from lstm_book.book.experiments import flagship
 from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.tables import pct, table
 from lstm_book.book.pipeline.run_spec import RunSpec, held_out_set
+from lstm_book.book.figures import GREY, book_style, new_figure
+from matplotlib.figure import Figure
+from collections.abc import Mapping, Sequence
 
 GATES = ("i", "f", "o")
 TITLES = {"i": "input gate i", "f": "forget gate f", "o": "output gate o"}
@@ -99,8 +103,8 @@ def render(results: dict) -> list[Output]:
     cell_maps = figures.gate_heatmaps(cells, marks=pos, symbols=symbols, tokens=ex["tokens"], limits=(-c_max, c_max),
                                     cmap=figures.DIVERGING_CMAP, label="cell state c (log scale beyond ±0.1)", symlog=0.1)
     probe = g["probe"]
-    colours = {"layer 1": figures.BLUE, "layer 2": figures.VERMILLION}
-    readout = figures.probe_accuracy(
+    colours = {"layer 1": sequential(0, 2), "layer 2": sequential(1, 2)}  # order: the sequential scale
+    readout = probe_accuracy(
         {f"read out: {target}": {layer: (colours[layer], "-", acc) for layer, acc in by_layer.items()}
          for target, by_layer in probe["accuracy"].items()},
         chance={f"read out: {target}": c for target, c in probe["chance"].items()},
@@ -164,6 +168,36 @@ def probe_summary(probe: dict, positions: list[int], T: int) -> str:
                          + (f", above 90% from t = {above}" if above is not None else ", never above 90%"))
     return (f"Read-outs fitted on {probe['train']} test sequences and scored on the other {probe['held_out']} "
             f"(the windows are t = {lo1}–{hi1} and {lo2}–{hi2}): " + "; ".join(parts) + ".")
+
+# ----- its figure ---------------------------------------------------------------------------
+
+
+def probe_accuracy(panels: Mapping[str, Mapping[str, tuple[str, str, Sequence[float]]]], chance: Mapping[str, float],
+                   windows: Sequence[tuple[int, int]]) -> Figure:
+    """Accuracy of a linear read-out at every position t, one panel per target (stacked vertically).
+
+    Args:
+        panels: panel title → {line label: (colour, linestyle, ``(T,)`` held-out accuracy at each t)}.
+        chance: panel title → the accuracy of guessing, drawn dotted.
+        windows: position ranges to shade (the informative windows).
+    """
+    n = len(panels)
+    with book_style():
+        fig, axes = new_figure(n, 1, height=2.1 * n + 0.9, sharex=True)
+        axes = np.atleast_1d(axes)
+        for ax, (title, lines) in zip(axes, panels.items()):
+            for lo, hi in windows:
+                ax.axvspan(lo, hi, color=GREY, alpha=0.15, linewidth=0)
+            for label, (colour, style, values) in lines.items():
+                ax.plot(np.arange(len(values)), 100 * np.asarray(values), color=colour, linestyle=style, label=label)
+            ax.axhline(100 * chance[title], color=GREY, linestyle=":", linewidth=1.2)
+            ax.set_ylim(0, 103)
+            ax.set_title(title, fontsize=11)
+            ax.set_ylabel("accuracy (%)")
+        axes[0].legend(loc="upper left", fontsize=8)
+        axes[-1].set_xlabel("position $t$ (shaded: the informative windows; dotted: chance)")
+    return fig
+
 
 
 EXPERIMENT = Experiment(name="gates", default=True, specs=specs, measure=measure, render=render, budget=BUDGET)

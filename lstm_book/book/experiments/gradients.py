@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lstm_book.book import figures
+from lstm_book.book.palette import sequential
 from lstm_book import probes
 from lstm_book.tasks import temporal_order_windows
 from lstm_book.book.experiments import ablation, flagship
@@ -73,7 +74,7 @@ def render(results: dict) -> list[Output]:
     c0, c1 = cell["init"], cell["trained"]
     lines = {}
     for layer in range(len(c0)):
-        line_colour = figures.BLUE if layer == 0 else figures.VERMILLION
+        line_colour = sequential(layer, 2)  # order: the sequential scale
         lines[f"layer {layer + 1}, at initialisation"] = (line_colour, ":", c0[layer])
         lines[f"layer {layer + 1}, after training"] = (line_colour, "-", c1[layer])
     title = f"LSTM, {Init.parse(cell['initialisation']).key} init, seed {cell['seed']}: gradient through the cell state"

@@ -11,6 +11,10 @@ from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment
 from lstm_book.book.pipeline.inits import Init
 from lstm_book.book.pipeline.tables import pct, percent, table
 from lstm_book.book.pipeline.run_spec import RunSpec
+from lstm_book.book.figures import GREY, PALETTE, book_style, legend_below, new_figure
+from matplotlib.figure import Figure
+import numpy as np
+from collections.abc import Mapping, Sequence
 
 SOLVED = 0.99  # a run stops once test accuracy reaches this
 
@@ -54,7 +58,7 @@ def render(results: dict) -> list[Output]:
     lengths = [int(T) for T in table_]
     series = {"LSTM": [table_[str(T)]["lstm"]["best"] for T in lengths],
               "vanilla RNN": [table_[str(T)]["rnn"]["best"] for T in lengths]}
-    figure = figures.length_sweep(lengths, series, chance=TEMPORAL_ORDER_CHANCE,
+    figure = length_sweep(lengths, series, chance=TEMPORAL_ORDER_CHANCE,
                                 colours={"LSTM": figures.LSTM_COLOUR, "vanilla RNN": figures.RNN_COLOUR})
     rows = [(T, pct(table_[str(T)]["lstm"]["best"]), pct(table_[str(T)]["rnn"]["best"])) for T in lengths]
     budget = (f"Each point is one seed ({cfg['seed']}) trained for at most {cfg['epochs']} epochs over "
@@ -67,6 +71,29 @@ def render(results: dict) -> list[Output]:
                                        rows, "rrr")),
         Fragment("length_budget", budget),
     ]
+
+# ----- its figure ---------------------------------------------------------------------------
+
+
+def length_sweep(lengths: Sequence[int], series: Mapping[str, Sequence[float]], chance: float | None = None,
+                 colours: Mapping[str, str] | None = None) -> Figure:
+    """Final test accuracy vs sequence length T, one line per model."""
+    with book_style():
+        fig, ax = new_figure(height=3.6)
+        for i, (label, accs) in enumerate(series.items()):
+            colour = (colours or {}).get(label, PALETTE[i % len(PALETTE)])
+            ax.plot(lengths, 100 * np.asarray(accs), marker="o", color=colour, label=label)
+        if chance is not None:
+            ax.axhline(100 * chance, color=GREY, linestyle=":", linewidth=1.2, label="chance")
+        ax.set_xscale("log")
+        ax.set_xticks(list(lengths), [str(t) for t in lengths])
+        ax.minorticks_off()
+        ax.set_ylim(0, 103)
+        ax.set_xlabel("sequence length $T$ (log scale)")
+        ax.set_ylabel("best test accuracy (%)")
+        legend_below(ax, ncols=3)
+    return fig
+
 
 
 EXPERIMENT = Experiment(name="length", default=True, specs=specs, measure=measure, render=render, budget=BUDGET)

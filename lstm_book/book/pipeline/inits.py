@@ -10,11 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from lstm_book.book import figures
+from lstm_book.book import palette
 
-# One colour per initialisation across all figures (Okabe–Ito; see lstm_book.book.figures).
-COLOURS = {"torch": figures.ORANGE, "0": figures.ORANGE, "1": figures.GREEN, "2": figures.PURPLE, "3": figures.PURPLE,
-           "chrono": figures.BLUE}
+# One colour per initialisation across all figures (their meanings: lstm_book.book.palette.MEANINGS).
+COLOURS = {"torch": palette.ORANGE, "0": palette.ORANGE, "1": palette.SKY, "chrono": palette.BLUE}
 
 
 def sigmoid(x: float) -> float:
@@ -41,7 +40,7 @@ class Init:
 
     @property
     def colour(self) -> str:
-        return COLOURS.get(self.key, figures.SKY)
+        return COLOURS.get(self.key, palette.PURPLE)  # any larger constant bias
 
     def label(self, t: int | str = "T") -> str:
         """Its name in prose and legends; ``t`` is chrono's T_max (a number, or "T")."""

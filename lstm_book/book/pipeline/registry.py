@@ -6,7 +6,7 @@
 page and the nav).
 """
 
-from lstm_book.book.experiments import ablation, charlm, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, notebooks, part1, part2, seq2seq
+from lstm_book.book.experiments import ablation, bench, charlm, claims, diagrams, explorer, flagship, frontier, gates, gradients, length, notebooks, part1, part2, seq2seq
 from lstm_book.book.pipeline.interface import Experiment
 
 # --8<-- [start:registry]
@@ -25,6 +25,7 @@ EXPERIMENTS: dict[str, Experiment] = {module.EXPERIMENT.name: module.EXPERIMENT 
     seq2seq,  # Part 3: the encoder–decoder
     notebooks,  # every part's notebook, executed: docs/notebooks/*.py → *.ipynb with outputs
     claims,  # Part 3: reproducing the article (reads the others' results)
+    bench,  # the appendix 'Making it fast': our layers' speed and memory against torch.nn's (only when named)
 )}
 # --8<-- [end:registry]
 DEFAULT = [name for name, experiment in EXPERIMENTS.items() if experiment.default]

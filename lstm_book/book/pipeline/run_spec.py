@@ -17,14 +17,14 @@ from lstm_book import training
 from lstm_book.models import SequenceClassifier
 from lstm_book.params import count_parameters
 from lstm_book.tasks import TEMPORAL_ORDER_CLASSES, TEMPORAL_ORDER_VOCAB_SIZE, TemporalOrder, temporal_order
+from lstm_book.book.pipeline.seeds import held_out_seed, training_seed
 
 CACHE_VERSION = 1  # bump when the meaning of a cached run changes
-TEST_SEED = 7_777_777  # the held-out set's seed; training sets use 1000 + seed, so they never coincide
 
 
 def held_out_set(seq_len: int, n: int) -> TemporalOrder:
     """The held-out temporal-order sequences of length ``seq_len`` (the first ``n`` of a fixed seed)."""
-    return temporal_order(n, seq_len=seq_len, seed=TEST_SEED + seq_len)
+    return temporal_order(n, seq_len=seq_len, seed=held_out_seed(seq_len))
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class RunSpec:
         test = held_out_set(self.seq_len, self.n_test)
 
         def train_data(epoch: int):
-            seed = 1000 + self.seed + (10_000 * epoch if self.fresh_data else 0)  # never the test set's seed
+            seed = training_seed(self.seed, epoch if self.fresh_data else None)
             train = temporal_order(self.n_train, seq_len=self.seq_len, seed=seed)
             return train.tokens, train.labels
 

@@ -30,8 +30,9 @@ from lstm_book.book.pipeline.tables import table
 EXPORT = "explorer/charlm.json"  # the trained LSTM, for the typer on the page
 EXPORT_UNTRAINED = "explorer/charlm-untrained.json"  # the same seeded weights before training (the typer's toggle)
 CELLS = {"lstm": ("LSTM", figures.LSTM_COLOUR), "rnn": ("vanilla RNN, as many parameters", figures.RNN_COLOUR),
-         "rnn_width": ("vanilla RNN, as wide", figures.ORANGE)}
-NGRAM_COLOUR = figures.GREEN
+         "rnn_width": ("vanilla RNN, as wide", figures.RNN_COLOUR)}
+CURVES = ("lstm", "rnn")  # the learning curves: the LSTM and the fair RNN (the one as wide is in the table)
+NGRAM_COLOUR = figures.REFERENCE_COLOUR
 TEMPERATURES = (0.5, 0.8, 1.0)
 PRIME = "\ndef "
 SAMPLE_SEED = 0
@@ -361,7 +362,7 @@ def render(results: dict) -> list[Output]:
     titles = {"bracket": "closing brackets", "quote": "closing quotes"}
     panels = {titles[k]: {model_label(m, order): (colours[m], cl["mean_p"][m][k]) for m in ("lstm", "rnn", "ngram")}
               for k in titles}
-    curves = {CELLS[c][0]: (CELLS[c][1], r["curves"][c]["step"], r["curves"][c]["val_bpc"]) for c in CELLS}
+    curves = {CELLS[c][0]: (CELLS[c][1], r["curves"][c]["step"], r["curves"][c]["val_bpc"]) for c in CURVES}
     curve_line = (f"best n-gram ({order}-gram), on the same text", r["ngram"]["curve_bpc"])
     config = {"lstm": r["config"]["lstm"], "ngram_order": order}
     outputs = [

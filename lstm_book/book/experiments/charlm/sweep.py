@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from matplotlib.figure import Figure
 
 from lstm_book.book import figures
+from lstm_book.book.palette import sequential
 from lstm_book.book.experiments.charlm.unit_search import LABELS, THRESHOLDS
 from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output
 from lstm_book.book.pipeline.tables import table
 from lstm_book.features import FEATURES
 
 STRONG = THRESHOLDS[1]  # |r| of a unit that follows its feature clearly (the ledger's "supported")
-FEATURE_STYLE = dict(zip(FEATURES, zip(figures.PALETTE, "osD^v")))  # colour and marker of each feature
+FEATURE_STYLE = {f: (sequential(k, len(FEATURES)), "osD^v"[k]) for k, f in enumerate(FEATURES)}  # no colour of their own
 
 
 def first_width(widths: Sequence[int], r: Sequence[float]) -> int | None:
@@ -36,9 +37,9 @@ def figure(s: dict, ngram: tuple[str, float]) -> Figure:
     |r| on the test files against width, after training (solid) and before (dashed, the same seeds)."""
     w = s["widths"]
     with figures.book_style():
-        fig, (left, right) = figures._new_figure(1, 2, height=3.6, width=7.6)
+        fig, (left, right) = figures.new_figure(1, 2, height=3.6, width=7.6)
         left.plot(w, s["bpc"]["test"], color=figures.LSTM_COLOUR, marker="o", label="LSTM")
-        left.axhline(ngram[1], color=figures.GREEN, linestyle="--", linewidth=1.5, label=ngram[0])
+        left.axhline(ngram[1], color=figures.REFERENCE_COLOUR, linestyle="--", linewidth=1.5, label=ngram[0])
         left.set_ylabel("test bits per character")
         left.legend(fontsize=8, loc="upper right")
         for f in FEATURES:
@@ -47,10 +48,10 @@ def figure(s: dict, ngram: tuple[str, float]) -> Figure:
                        label=LABELS[f])
             right.plot(w, [abs(row[f]) for row in s["best_r"]["untrained"]], color=colour, marker=marker,
                        linestyle=":", linewidth=1.0, markersize=3, alpha=0.7)
-        right.axhline(STRONG, color=figures.GREY, linestyle="--", linewidth=1.0)
+        right.axhline(STRONG, color=figures.REFERENCE_COLOUR, linestyle="--", linewidth=1.0)
         right.set_ylim(0, 1)
         right.set_ylabel("best unit's |r| on the test files")
-        figures._legend_below(right, ncols=2, fontsize=8)
+        figures.legend_below(right, ncols=2, fontsize=8)
         right.set_title("dotted: before training (the same seed)", fontsize=8)
         for ax in (left, right):
             ax.set_xscale("log", base=2)

@@ -24,7 +24,7 @@ from lstm_book.book.pipeline.tables import coloured_text, table
 LABELS = {"in_string": "inside a string", "in_comment": "inside a comment", "bracket_depth": "bracket depth",
           "indentation": "indentation", "column": "column"}
 THRESHOLDS = (0.5, 0.8)
-STATES = {"trained": ("after training", figures.BLUE), "untrained": ("before training (same seed)", figures.GREY)}
+STATES = {"trained": ("after training", figures.LSTM_COLOUR), "untrained": ("before training (same seed)", figures.REFERENCE_COLOUR)}
 
 
 def stream_features(stream: corpus.Stream, texts: dict[str, str]) -> dict[str, np.ndarray]:

@@ -8,7 +8,7 @@ solved models' gates — are in :mod:`lstm_book.book.experiments.frontier.highwa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,9 +20,11 @@ from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment
 from lstm_book.book.pipeline.inits import CHRONO, TORCH, Init
 from lstm_book.book.pipeline.tables import pct, table
 from lstm_book.book.pipeline.run_spec import RunSpec
+from lstm_book.book.figures import book_style, legend_below, new_figure
+from matplotlib.figure import Figure
 
 INITS = (TORCH, Init("bias", 1.0), Init("bias", 3.0), CHRONO)  # the LSTM's
-GRU_INITS = (TORCH, CHRONO)  # the GRU's update gate (Eq. 20): torch's default, and chrono for z
+GRU_INITS = (TORCH, CHRONO)  # the GRU's update gate (Eq. 18): torch's default, and chrono for z
 RNN = "rnn"
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU"}
 
@@ -223,7 +225,7 @@ def render(results: dict) -> list[Output]:
               for k, (cell, init) in ((k, config(k)) for k in grid)]
     inits = table(["configuration", "forget gate (GRU: update gate) at the start"], starts, "ll")
     outputs = [
-        FigureOutput("frontier.svg", figures.frontier(lengths, series), cfg),
+        FigureOutput("frontier.svg", frontier_figure(lengths, series), cfg),
         Fragment("frontier_table", table(["configuration"] + [f"T = {T}" for T in lengths], rows,
                                          "l" + "r" * len(lengths))),
         Fragment("frontier_budget", budget),
@@ -245,6 +247,47 @@ def render(results: dict) -> list[Output]:
             f"process(es) on a {run['cpu_count']}-core machine; its runs took {run['train_seconds'] / 60:.1f} minutes "
             f"of training in total, summed over runs.")))
     return outputs + highway.render(results)
+
+# ----- its figure ---------------------------------------------------------------------------
+
+
+def frontier_figure(lengths: Sequence[int], series: Mapping[str, Mapping], sequences_unit: int = 1000) -> Figure:
+    """How far each initialisation gets: seeds solved (top) and sequences needed to solve (bottom) vs T.
+
+    Args:
+        lengths: the sequence lengths T (x axis, log scale).
+        series: label → ``{"colour": str, "solved": [fraction of seeds solved or None (not run), per T],
+            "sequences": [[sequences each solved seed needed], per T]}``, optionally ``"linestyle"`` and
+            ``"marker"`` (to tell two cells with the same colour apart).
+        sequences_unit: the bottom panel counts sequences in this unit (thousands by default).
+    """
+    with book_style():
+        fig, (top, bottom) = new_figure(2, 1, height=6.2, sharex=True)
+        offsets = np.linspace(-0.03, 0.03, max(1, len(series)))
+        for offset, (label, s) in zip(offsets, series.items()):
+            x = np.asarray(lengths, dtype=float) * 10 ** offset  # a small dodge so equal points stay visible
+            solved = np.array([np.nan if v is None else 100 * v for v in s["solved"]])
+            style, marker = s.get("linestyle", "-"), s.get("marker", "o")
+            top.plot(x, solved, marker=marker, color=s["colour"], label=label, linestyle=style)
+            medians = []
+            for xi, seqs in zip(x, s["sequences"]):
+                if seqs:
+                    bottom.scatter([xi] * len(seqs), np.asarray(seqs) / sequences_unit, color=s["colour"], s=18,
+                                   alpha=0.7, linewidths=0, marker=marker)
+                medians.append(np.median(seqs) / sequences_unit if seqs else np.nan)
+            bottom.plot(x, medians, color=s["colour"], linewidth=1.2, linestyle=style)
+        top.set_ylim(-5, 105)
+        top.set_ylabel("seeds solved (%)")
+        bottom.set_ylabel(f"sequences to solve (×{sequences_unit:,})" if sequences_unit != 1 else "sequences to solve")
+        bottom.set_ylim(bottom=0)
+        bottom.set_xscale("log")
+        bottom.set_xticks(list(lengths), [str(t) for t in lengths])
+        bottom.minorticks_off()
+        bottom.set_xlabel("sequence length $T$ (log scale)")
+        legend_below(bottom, ncols=2, handles=top.get_legend_handles_labels()[0],
+                      labels=top.get_legend_handles_labels()[1])
+    return fig
+
 
 
 EXPERIMENT = Experiment(name="frontier", default=False, specs=specs, measure=measure, render=render, follow_up=follow_up, budget=BUDGET)  # about 20 minutes on 2 cores: runs only when named

@@ -14,15 +14,19 @@ import numpy as np
 import torch
 
 from lstm_book.book import figures
+from lstm_book.book.palette import sequential
 from lstm_book import probes, training
 from lstm_book.tasks import temporal_order_windows
 from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output
 from lstm_book.book.pipeline.inits import CHRONO, Init
 from lstm_book.book.pipeline.tables import pct, subscript, table
 from lstm_book.book.pipeline.run_spec import RunSpec, held_out_set
+from lstm_book.book.figures import GREY, book_style, new_figure
+from matplotlib.figure import Figure
+from collections.abc import Mapping, Sequence
 
 HIGHWAY_INITS = (Init("bias", 3.0), CHRONO)  # a constant bias vs chrono, watched during training
-MOMENT_COLOURS = (figures.ORANGE, figures.SKY, figures.BLUE)  # at initialisation, mid-training, end
+MOMENT_COLOURS = tuple(sequential(k, 3) for k in range(3))  # at initialisation, mid-training, end: the sequential scale
 TAU_BINS = np.logspace(0, 5, 61)  # histogram bins of τ in steps: 1 … 100,000
 
 
@@ -130,7 +134,7 @@ def render(results: dict) -> list[Output]:
     return [
         FigureOutput("highway_gradients.svg", figures.gradient_profiles(grad_panels, r"mean $\|\partial L/\partial x_t\|$",
                                                                       marks=windows), config),
-        FigureOutput("highway_forget.svg", figures.forget_timescales(tau_panels, TAU_BINS, horizon=T), config),
+        FigureOutput("highway_forget.svg", forget_timescales(tau_panels, TAU_BINS, horizon=T), config),
         Fragment("highway_table", table(
             [f"init (T = {T})", "moment", "test acc.", f"‖∂L/∂x{subscript(early)}‖", f"‖∂L/∂x{subscript(T - 1)}‖",
              "ratio", "median τ", f"τ ≥ {T}"], rows, "llrrrrrr")),
@@ -139,3 +143,38 @@ def render(results: dict) -> list[Output]:
             ["trained at T", "layer", "mean f at X/Y", "mean f at distractors", "mean i at X/Y", "mean i at distractors",
              f"units with mean f ≥ 1 − 1/T between the symbols (of {H})"], gate_rows, "rrrrrrr")),
     ]
+
+# ----- its figure ----------------------------------------------------------------------------
+
+
+def forget_timescales(panels: Mapping[str, Mapping[str, tuple[str, Sequence[float]]]], bins: np.ndarray,
+                      horizon: float | None = None) -> Figure:
+    """Distribution of the forget gate's memory time scale τ = 1 / (1 − f), one panel per model.
+
+    A gate held at f keeps a fraction f^k of the cell state after k steps, about e^(−k/τ): τ is the
+    number of steps a unit remembers. The histograms are drawn on a log axis (τ = 1: f = 0; τ = 100: f = 0.99).
+
+    Args:
+        panels: panel title → {line label: (colour, percentage of values in each bin)}, as computed by
+            :func:`lstm_book.book.experiments.frontier.highway.tau_histogram`.
+        bins: the ``len(percentages) + 1`` bin edges, in steps.
+        horizon: a time scale to mark (e.g. the sequence length), dashed.
+    """
+    n = len(panels)
+    with book_style():
+        fig, axes = new_figure(n, 1, height=2.4 * n + 0.8, sharex=True)
+        axes = np.atleast_1d(axes)
+        for ax, (title, lines) in zip(axes, panels.items()):
+            for label, (colour, percent) in lines.items():
+                # one point per bin (its left edge) weighted by the bin's share: the histogram as measured
+                ax.hist(bins[:-1], bins=bins, weights=percent, histtype="step", color=colour, linewidth=1.5,
+                        label=label)
+            if horizon is not None:
+                ax.axvline(horizon, color=GREY, linestyle="--", linewidth=1.0)
+            ax.set_xscale("log")
+            ax.set_title(title, fontsize=11)
+            ax.set_ylabel("% of values")
+            ax.legend(loc="best", fontsize=8)
+        axes[-1].set_xlabel(r"memory time scale $\tau = 1/(1-f_t)$ in steps (log scale"
+                            + (f"; dashed: T = {horizon:g})" if horizon is not None else ")"))
+    return fig
