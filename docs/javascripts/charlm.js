@@ -111,7 +111,7 @@
     function labelButtons(units, layers) {
       buttons.forEach((b, k) => {
         const twin = units.findIndex((v, j) => j !== k && sameUnit(v, units[k]));
-        b.replaceChildren(`${units[k].label} · `, ...unitName(units[k], layers), twin >= 0 ? " =" : "");
+        b.replaceChildren(`${units[k].label} · `, ...unitName(units[k], layers), twin >= 0 ? " (shared)" : "");
         b.title = twin >= 0 ? `the same unit as ${units[twin].label}` : "";
       });
     }

@@ -12,14 +12,12 @@ from collections.abc import Sequence
 from matplotlib.figure import Figure
 
 from lstm_book.book import figures
-from lstm_book.book.palette import sequential
 from lstm_book.book.experiments.charlm.unit_search import LABELS, THRESHOLDS
 from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output
 from lstm_book.book.pipeline.tables import table
 from lstm_book.features import FEATURES
 
 STRONG = THRESHOLDS[1]  # |r| of a unit that follows its feature clearly (the ledger's "supported")
-FEATURE_STYLE = {f: (sequential(k, len(FEATURES)), "osD^v"[k]) for k, f in enumerate(FEATURES)}  # no colour of their own
 
 
 def first_width(widths: Sequence[int], r: Sequence[float]) -> int | None:
@@ -33,31 +31,32 @@ def appears(s: dict) -> dict[str, int | None]:
 
 
 def figure(s: dict, ngram: tuple[str, float]) -> Figure:
-    """Left: test bits per character against width, with the n-gram's as a line. Right: each feature's best
-    |r| on the test files against width, after training (solid) and before (dashed, the same seeds)."""
+    """First panel: test bits per character against width, with the n-gram's as a line. Then one panel per
+    feature: its best unit's |r| on the test files against width, after training (the LSTM's colour) and
+    before (the reference grey, dotted; the same seeds), with the ledger's threshold dashed."""
     w = s["widths"]
     with figures.book_style():
-        fig, (left, right) = figures.new_figure(1, 2, height=3.6, width=7.6)
-        left.plot(w, s["bpc"]["test"], color=figures.LSTM_COLOUR, marker="o", label="LSTM")
-        left.axhline(ngram[1], color=figures.REFERENCE_COLOUR, linestyle="--", linewidth=1.5, label=ngram[0])
-        left.set_ylabel("test bits per character")
-        left.legend(fontsize=8, loc="upper right")
-        for f in FEATURES:
-            colour, marker = FEATURE_STYLE[f]
-            right.plot(w, [abs(row[f]) for row in s["best_r"]["trained"]], color=colour, marker=marker,
-                       label=LABELS[f])
-            right.plot(w, [abs(row[f]) for row in s["best_r"]["untrained"]], color=colour, marker=marker,
-                       linestyle=":", linewidth=1.0, markersize=3, alpha=0.7)
-        right.axhline(STRONG, color=figures.REFERENCE_COLOUR, linestyle="--", linewidth=1.0)
-        right.set_ylim(0, 1)
-        right.set_ylabel("best unit's |r| on the test files")
-        figures.legend_below(right, ncols=2, fontsize=8)
-        right.set_title("dotted: before training (the same seed)", fontsize=8)
-        for ax in (left, right):
+        fig, axes = figures.new_figure(3, 2, height=7.2, width=6.0, sharex=True)
+        first, panels = axes.flat[0], list(axes.flat[1:])
+        first.plot(w, s["bpc"]["test"], color=figures.LSTM_COLOUR, marker="o", label="LSTM, trained")
+        first.axhline(ngram[1], color=figures.REFERENCE_COLOUR, linestyle="--", linewidth=1.5, label=ngram[0])
+        first.set_title("test bits per character", fontsize=10)
+        for ax, f in zip(panels, FEATURES):
+            ax.plot(w, [abs(row[f]) for row in s["best_r"]["trained"]], color=figures.LSTM_COLOUR, marker="o")
+            ax.plot(w, [abs(row[f]) for row in s["best_r"]["untrained"]], color=figures.REFERENCE_COLOUR, marker="o",
+                    markersize=3, linestyle=":", label="before training (the same seed)")
+            ax.axhline(STRONG, color=figures.REFERENCE_COLOUR, linestyle="--", linewidth=1.0)
+            ax.set_ylim(0, 1)
+            ax.set_title(f"{LABELS[f]} (best unit's |r|)", fontsize=10)
+        for ax in axes.flat:
             ax.set_xscale("log", base=2)
             ax.set_xticks(w, [str(x) for x in w])
             ax.minorticks_off()
+        for ax in axes[-1]:
             ax.set_xlabel("units (one layer)")
+        handles = first.get_legend_handles_labels()[0] + panels[0].get_legend_handles_labels()[0]
+        fig.legend(handles, ["LSTM, trained", ngram[0], "before training (the same seed)"], loc="outside lower center",
+                   ncols=3, fontsize=8)
     return fig
 
 
