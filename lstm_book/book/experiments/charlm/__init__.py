@@ -246,7 +246,7 @@ def results_box(r: dict) -> str:
              + (f"{gap:.3f} bits fewer than the n-gram model." if gap > 0 else f"{-gap:.3f} bits *more* than the n-gram model.")]
     strong = [f for f in FEATURES if abs(cells[f]["r_test"]) >= unit_search.THRESHOLDS[1]]
     weak = [f for f in FEATURES if f not in strong]
-    lines.append(f"**Single cells**: {len(strong)} of {len(FEATURES)} features have a unit (chosen on the validation "
+    lines.append(f"**Single cells**: {len(strong)} of {len(FEATURES)} features {'has' if len(strong) == 1 else 'have'} a unit (chosen on the validation "
                  f"files) that follows them with |r| ≥ {unit_search.THRESHOLDS[1]} on the test files"
                  + (": " + ", ".join(f"*{unit_search.LABELS[f]}* ({cells[f]['r_test']:+.2f})" for f in strong)
                     if strong else "")
@@ -312,17 +312,22 @@ def sample_tabs(r: dict) -> str:
     return "\n".join(tabs)
 
 
+def longest_run(text: str) -> tuple[int, str]:
+    """The longest run of one character in ``text``: its length and the character, named."""
+    m = max(re.finditer(r"(.)\1*", text, flags=re.S), key=lambda m: len(m.group(0)))
+    return len(m.group(0)), {" ": "spaces", "\n": "newlines", "_": "underscores"}.get(m.group(1), f"`{m.group(1)}`")
+
+
 def low_temperature(r: dict) -> str:
-    """What the final model's coldest sample does, counted: its spaces, its longest run, its repeated lines."""
-    steps, cold = r["config"]["lstm"]["steps"], min(r["config"]["temperatures"])
-    text = next(x["text"] for x in r["samples"] if x["step"] == steps and x["temperature"] == cold)
-    body = text[len(r["config"]["prime"]):]
-    lines = [line for line in body.split("\n") if line.strip()]
-    runs = [len(m.group(0)) for m in re.finditer(r"(.)\1*", body, flags=re.S)]
-    longest = max(re.finditer(r"(.)\1*", body, flags=re.S), key=lambda m: len(m.group(0)))
-    name = {" ": "spaces", "\n": "newlines"}.get(longest.group(1), f"`{longest.group(1)}`")
-    return (f"At temperature {cold:g} the final model's {len(body)} characters are {body.count(' ') / len(body):.0%} "
-            f"spaces and {body.count(chr(10))} newlines; its longest run of one character is {max(runs)} {name}, and "
+    """What the coldest samples do, counted: each snapshot's longest run of one character, and the final
+    model's share of spaces and repeated lines."""
+    steps, cold, prime = r["config"]["lstm"]["steps"], min(r["config"]["temperatures"]), r["config"]["prime"]
+    body = {x["step"]: x["text"][len(prime):] for x in r["samples"] if x["temperature"] == cold}
+    runs = [f"{n} {name} after {step:,} updates" for step in sorted(body) for n, name in [longest_run(body[step])]]
+    final = body[steps]
+    lines = [line for line in final.split("\n") if line.strip()]
+    return (f"At temperature {cold:g}, the longest run of one character in each sample of {len(final)} characters: "
+            f"{'; '.join(runs)}. The final model's sample is {final.count(' ') / len(final):.0%} spaces, and "
             f"{len(lines) - len(set(lines))} of its {len(lines)} non-blank lines repeat an earlier one.")
 
 

@@ -144,7 +144,8 @@ def render(c: dict) -> list[Output]:
     panels = {LABELS[f]: {STATES[s][0]: (STATES[s][1], c[s][f]["r_test_all"]) for s in STATES} for f in FEATURES}
     config = {"excerpt": c["excerpt"]["file"], "lines": c["excerpt"]["lines"], "units": U}
     strong = {state: [LABELS[f] for f in FEATURES if abs(c[state][f]["r_test"]) >= THRESHOLDS[1]] for state in STATES}
-    summary = (f"After training, {len(strong['trained'])} of the {len(FEATURES)} features have a unit (chosen on the "
+    summary = (f"After training, {len(strong['trained'])} of the {len(FEATURES)} features "
+               f"{'has' if len(strong['trained']) == 1 else 'have'} a unit (chosen on the "
                f"validation files) that follows them with |r| ≥ {THRESHOLDS[1]} on the test files"
                + (f": {', '.join(strong['trained'])}" if strong["trained"] else "")
                + f". Before training, with the same seed, {len(strong['untrained'])} did"
