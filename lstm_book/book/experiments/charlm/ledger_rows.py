@@ -67,7 +67,8 @@ def render(r: dict) -> list[Fragment]:
                            ("bracket_depth", "A single cell is sensitive to the depth of an expression (Section 4.2).")):
         e, u = cells[feature], untrained[feature]
         rows.append((claim, f"Best unit for *{LABELS[feature]}*: r = {e['r_test']:+.2f} on the test files "
-                            f"({e['units_ge_0.8']} units with \\|r\\| ≥ 0.8); before training {u['r_test']:+.2f}.",
+                            f"({e['units_ge_0.8']} unit{'' if e['units_ge_0.8'] == 1 else 's'} with \\|r\\| ≥ 0.8); before training "
+                            f"{u['r_test']:+.2f}.",
                      f"**{single_cell(e['r_test'])}**"))
     rows.append(("The LSTM's edge over n-grams is long-range structure: it predicts closing braces better than "
                  "their 20-gram up to distances of about 60 characters from the opener (Section 4.3).",
