@@ -1,23 +1,28 @@
 // charlm.js — the cell typer on "An LSTM reads Python" (docs/part3-experiments/charlm.md).
 //
-// The trained character model reads the text in the box, from a zero state, in the reader's browser
+// The character model reads the text in the box, from a zero state, in the reader's browser
 // (lstm.js, Eqs. (4)–(9)), and the text is shown again coloured by one unit: each feature's best unit
-// of the page's table, its value times the sign of its correlation with the feature, scaled to its
-// largest |value| on this text. The colour steps are those of the static excerpts
-// (lstm_book/book/pipeline/tables.py, coloured_text). Nothing is trained here: the weights were
+// of the page's table, its value times the sign of its correlation with the feature, on the unit's
+// fixed scale (u.scale: the 99th percentile of its |value| over the validation files, exported with
+// the model), clipped to ±1 — never stretched to whatever the reader typed. The colour steps are those
+// of the static excerpts (lstm_book/book/pipeline/tables.py, coloured_text); vermillion above zero,
+// blue below, as the cell state is drawn everywhere in the book. A toggle swaps in the same network
+// before training (the same seed), with its own best units. Nothing is trained here: the weights were
 // exported by lstm_book/book/web_export.py (export_charlm).
 //
-// Markup (see charlm.md):  <div class="charlm-typer"> … <a class="charlm-typer__data" href="…json"> … </div>
-// The model (about 1.2 MB) is fetched when the widget comes near the view (within 400 px).
+// Markup (see charlm.md):  <div class="charlm-typer"> … <a class="charlm-typer__data" href="…json">
+//   <a class="charlm-typer__untrained" href="…json"> … </div>
+// The trained model (a few MB) is fetched when the widget comes near the view (within 400 px), the
+// untrained one only when the reader asks for it.
 //
-// For tests the root exposes what it shows: data-unit (the feature shown), data-text (what was read),
-// data-values (the scaled values, JSON), data-next (the most likely next characters, JSON) and
-// data-forward-ms (the last forward pass).
+// For tests the root exposes what it shows: data-model ("trained" or "untrained"), data-unit (the
+// feature shown), data-text (what was read), data-values (the scaled values, JSON), data-next (the
+// most likely next characters, JSON) and data-forward-ms (the last forward pass).
 (function () {
   "use strict";
 
   const LEVELS = 5; // colour steps per sign, as coloured_text
-  const MAX_CHARS = 3000; // the forward pass reads at most this many characters (about half a second)
+  const MAX_CHARS = 1200; // the forward pass reads at most this many characters (about a second at 512 units)
 
   const el = (...args) => window.lstmBook.el(...args);
 
@@ -49,66 +54,98 @@
     target.replaceChildren(...nodes);
   }
 
+  const sub = (u) => el("sub", { text: String(u.index) });
+  // "h₁₂", or "layer 2 h₁₂" in a model of several layers
+  const unitName = (u, layers) => [layers > 1 ? `layer ${u.layer} ${u.state}` : u.state, sub(u)];
+  const sameUnit = (a, b) => a.layer === b.layer && a.state === b.state && a.index === b.index;
+
   const shown = (ch) => (ch === "\n" ? "↵" : ch === " " ? "␣" : ch);
   const watching = new Map(); // widget not yet in view → its IntersectionObserver
 
   function start(root) {
     root.dataset.started = "1";
     const link = root.querySelector("a.charlm-typer__data"), status = root.querySelector(".charlm-typer__status");
+    const untrained = root.querySelector("a.charlm-typer__untrained");
     if (!link || !status) return;
     const seen = new IntersectionObserver((entries) => {
       if (!entries.some((e) => e.isIntersecting)) return;
       seen.disconnect(); watching.delete(root);
-      window.lstmBook.fetchModel(link.href).then(({ exported, model }) => build(root, status, exported, model))
+      window.lstmBook.fetchModel(link.href)
+        .then(({ exported, model }) => build(root, status, { exported, model }, untrained && untrained.href))
         .catch((err) => { status.textContent = `The typer could not load its model (${err.message}).`; });
     }, { rootMargin: "400px" }); // start fetching a little before the widget scrolls into view
     watching.set(root, seen);
     seen.observe(root);
   }
 
-  function build(root, status, exported, model) {
-    const { vocab, other } = exported.text, units = exported.units, H = model.H;
+  function build(root, status, trained, untrainedUrl) {
+    const { vocab, other } = trained.exported.text;
     const ids = new Map([...vocab].map((ch, k) => [ch, k]));
     const OTHER = vocab.length; // every character outside the vocabulary
     const charOf = (k) => (k === OTHER ? other : vocab[k]);
-    let unit = 0, timer = null, last = { text: null, out: null }; // the forward pass of the text last read
+    const models = { trained, untrained: null }; // the untrained one is fetched when first asked for
+    let which = "trained", unit = 0, timer = null, last = { key: null, out: null }; // the last forward pass
 
     const label = el("span", { id: `charlm-typer-units-${Math.random().toString(36).slice(2)}`,
                                text: "colour by the unit for" });
-    const buttons = units.map((u, k) => el("button", { type: "button", "data-unit": String(k), text: u.label }));
+    const buttons = trained.exported.units.map((u, k) => el("button", { type: "button", "data-unit": String(k) }));
     const row = el("div", { class: "lx-row", role: "group", "aria-labelledby": label.id }, label, ...buttons);
+    const toggle = el("button", { type: "button", class: "charlm-typer__toggle", "aria-pressed": "false",
+                                  text: "before training (the same seed)" });
+    const toggleRow = el("div", { class: "lx-row" }, el("span", { text: "model:" }), toggle);
     const box = el("textarea", { class: "charlm-typer__box", rows: "12", spellcheck: "false", wrap: "off",
                                  autocapitalize: "off", autocomplete: "off", autocorrect: "off",
                                  "aria-label": "Python code for the model to read" });
-    box.value = exported.text.default;
+    box.value = trained.exported.text.default;
     const about = el("p", { class: "charlm-label", role: "status" }); // announced: which unit, on what
     const view = el("div", { class: "charlm-text" });
+    const swatch = (cls, text) => el("li", {}, el("span", { class: `charlm-typer__swatch ${cls}` }), text);
+    const scaleNote = el("li", { class: "charlm-typer__scale" });
+    const legend = el("ul", { class: "charlm-typer__legend", "aria-label": "colour legend" },
+      swatch("p5", "high: the feature's direction"), swatch("p2", ""), swatch("", "near zero"), swatch("n2", ""),
+      swatch("n5", "low: the other direction"), scaleNote);
+    const side = el("div", { class: "charlm-typer__view" }, view, legend);
     const next = el("p", { class: "charlm-typer__next" });
 
-    // Read the box (the forward pass only when its text changed) and show the chosen unit.
+    // Buttons name each feature's unit in the model shown; twins (two features, one unit) say so.
+    function labelButtons(units, layers) {
+      buttons.forEach((b, k) => {
+        const twin = units.findIndex((v, j) => j !== k && sameUnit(v, units[k]));
+        b.replaceChildren(`${units[k].label} · `, ...unitName(units[k], layers), twin >= 0 ? " (shared)" : "");
+        b.title = twin >= 0 ? `the same unit as ${units[twin].label}` : "";
+      });
+    }
+
+    // Read the box (the forward pass only when its text or the model changed) and show the chosen unit.
     function update() {
-      const u = units[unit], all = Array.from(box.value), chars = all.slice(0, MAX_CHARS), text = chars.join("");
+      const { exported, model } = models[which], units = exported.units, u = units[unit], H = model.H;
+      const layers = exported.model.num_layers;
+      const all = Array.from(box.value), chars = all.slice(0, MAX_CHARS), text = chars.join("");
       const first = all.length > MAX_CHARS ? `the first ${MAX_CHARS.toLocaleString("en")} characters of ` : "";
+      labelButtons(units, layers);
       buttons.forEach((b, k) => b.setAttribute("aria-pressed", String(k === unit)));
-      about.replaceChildren(`layer ${u.layer} ${u.state}`, el("sub", { text: String(u.index) }),
-        `, r = ${u.r >= 0 ? "+" : "−"}${Math.abs(u.r).toFixed(2)} on the test files; read from a zero state, ` +
-        `scaled to its largest value on ${first}this text.`);
-      root.dataset.unit = u.label;
+      toggle.setAttribute("aria-pressed", String(which === "untrained"));
+      const twins = units.filter((v, j) => j !== unit && sameUnit(v, u)).map((v) => v.label);
+      about.replaceChildren(`${which === "trained" ? "After training" : "Before training (the same seed)"}: `,
+        ...unitName(u, layers), `, r = ${u.r >= 0 ? "+" : "−"}${Math.abs(u.r).toFixed(2)} on the test files` +
+        (twins.length ? `; the same unit as ${twins.join(" and ")}, so those buttons colour alike` : "") +
+        `. Read from a zero state.`);
+      scaleNote.textContent = `full colour at |value| ≥ ${u.scale.toPrecision(2)}, this unit's 99th percentile ` +
+        "on the validation files";
+      Object.assign(root.dataset, { model: which, unit: u.label });
       if (!text) {
         view.replaceChildren(); next.textContent = "Type some Python above.";
         Object.assign(root.dataset, { text: "", values: "[]", next: "[]" });
         return;
       }
-      if (last.text !== text) {
+      if (last.key !== which + "\u0000" + text) {
         const tokens = Int32Array.from(chars, (ch) => (ids.has(ch) ? ids.get(ch) : OTHER));
         const t0 = performance.now();
-        last = { text, out: window.lstmBook.forward(model, tokens) };
+        last = { key: which + "\u0000" + text, out: window.lstmBook.forward(model, tokens) };
         root.dataset.forwardMs = (performance.now() - t0).toFixed(1);
       }
       const state = last.out.layers[u.layer - 1][u.state];
-      const raw = chars.map((_, t) => u.sign * state[t * H + u.index]);
-      const scale = Math.max(1e-12, ...raw.map(Math.abs));
-      const values = raw.map((v) => v / scale);
+      const values = chars.map((_, t) => Math.max(-1, Math.min(1, u.sign * state[t * H + u.index] / u.scale)));
       colour(view, chars, values);
       const top = Array.from(last.out.probs, (p, k) => [p, k]).sort((a, b) => b[0] - a[0]).slice(0, 5);
       next.textContent = `Next character after ${first}this text, as the model sees it: ` + top.map(([p, k]) =>
@@ -119,8 +156,19 @@
 
     buttons.forEach((b, k) => b.addEventListener("click", () => { clearTimeout(timer); unit = k; update(); }));
     box.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 150); });
+    toggle.addEventListener("click", () => {
+      clearTimeout(timer);
+      if (which === "untrained") { which = "trained"; update(); return; }
+      if (models.untrained) { which = "untrained"; update(); return; }
+      if (!untrainedUrl) return;
+      toggle.disabled = true;
+      about.textContent = "Loading the untrained model…";
+      window.lstmBook.fetchModel(untrainedUrl).then((m) => { models.untrained = m; which = "untrained"; })
+        .catch((err) => { about.textContent = `The untrained model could not load (${err.message}).`; })
+        .finally(() => { toggle.disabled = false; if (models.untrained) update(); });
+    });
     update();
-    status.replaceWith(row, box, about, view, next);
+    status.replaceWith(row, toggleRow, box, about, side, next);
     root.classList.add("charlm-typer--ready");
   }
 

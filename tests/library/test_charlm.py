@@ -348,34 +348,94 @@ def test_the_verdict_names_the_n_gram_orders_the_lstm_beats_and_loses_to():
 
 
 
-def test_the_results_table_bolds_the_best_model_of_each_column_whichever_it_is():
-    results = json.loads((ROOT / "docs" / "figures" / "results.json").read_text())
+def quick_results(tmp_path_factory) -> dict:
+    """``results.json`` of the quick run (every code path of the tier on a slice), made once per module."""
+    out = tmp_path_factory.mktemp("charlm-quick")
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "regenerate_figures.py"), "--quick", "--only",
+                          "charlm", "--no-progress", "--out", str(out)], capture_output=True, text=True,
+                         timeout=600, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return {"out": out, **json.loads((out / "results.json").read_text())}
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory) -> dict:
+    return quick_results(tmp_path_factory)
+
+
+def fragment(results: dict, name: str) -> str:
+    return next(o.text for o in render(results) if getattr(o, "name", "") == name)
+
+
+@pytest.mark.slow
+def test_the_results_table_bolds_the_best_model_of_each_column_whichever_it_is(quick):
+    results = json.loads(json.dumps({k: v for k, v in quick.items() if k != "out"}))
     bpc = results["charlm"]["bpc"]
-    bpc["validation"] = {"lstm": 1.9, "rnn": 1.8, "ngram": 2.0}
-    bpc["test"] = {"lstm": 1.7, "rnn": 1.95, "ngram": 1.75}
-    table = next(o.text for o in render(results) if getattr(o, "name", "") == "charlm_table")
+    bpc["validation"] = {"lstm": 1.9, "rnn": 1.8, "rnn_width": 1.95, "ngram": 2.0}
+    bpc["test"] = {"lstm": 1.7, "rnn": 1.95, "rnn_width": 2.1, "ngram": 1.75}
+    table = fragment(results, "charlm_table")
     rows = {line.split(" | ")[0].strip("| "): line for line in table.splitlines()[2:]}
-    assert "**1.800**" in rows["vanilla RNN"] and "**1.700**" in rows["LSTM"]
+    assert "**1.800**" in rows["vanilla RNN, as many parameters"] and "**1.700**" in rows["LSTM"]
     assert table.count("**") == 4  # two bold numbers, nothing else
+    box = fragment(results, "charlm_results")
+    assert box.startswith('!!! abstract "The results"') and "LSTM **1.700**" in box and "0.050 bits fewer" in box
+
+
+@pytest.mark.slow
+def test_the_sweep_names_the_first_width_at_which_a_unit_reaches_the_threshold(quick):
+    results = json.loads(json.dumps({k: v for k, v in quick.items() if k != "out"}))
+    sweep = results["charlm"]["sweep"]
+    for k, row in enumerate(sweep["best_r"]["trained"]):  # column reaches 0.8 from the second width on
+        row.update({f: 0.3 for f in FEATURES} | {"column": [0.5, -0.85, 0.9][k]})
+    text = fragment(results, "charlm_sweep_summary")
+    assert f"*column* from {sweep['widths'][1]} units" in text and "inside a string" in text
+    assert f"*column* at {sweep['widths'][1]}" in fragment(results, "charlm_results")
+
+
+@pytest.mark.slow
+def test_two_features_sharing_a_best_unit_are_said_to(quick):
+    results = json.loads(json.dumps({k: v for k, v in quick.items() if k != "out"}))
+    trained = results["charlm"]["cells"]["trained"]
+    trained["in_comment"]["best"] = dict(trained["in_string"]["best"])
+    trained["in_string"]["shared_with"], trained["in_comment"]["shared_with"] = ["in_comment"], ["in_string"]
+    assert "*inside a string* and *inside a comment* share one best unit" in fragment(results, "charlm_cell_summary")
+    assert "the same unit as <em>inside a comment</em>" in fragment(results, "charlm_cells")
+
 
 # ----- the experiment ---------------------------------------------------------------------------------
 
 
 @pytest.mark.slow
-def test_the_quick_run_writes_every_fragment_and_figure(tmp_path):
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "regenerate_figures.py"), "--quick", "--only",
-                          "charlm", "--no-progress", "--out", str(tmp_path)], capture_output=True, text=True,
-                         timeout=300, cwd=ROOT)
-    assert run.returncode == 0, run.stderr[-3000:]
-    r = json.loads((tmp_path / "results.json").read_text())["charlm"]
-    assert set(r["bpc"]["test"]) == {"lstm", "rnn", "ngram"} and all(0 < v < 8 for v in r["bpc"]["test"].values())
+def test_the_quick_run_writes_every_fragment_and_figure(quick):
+    out, r = quick["out"], quick["charlm"]
+    assert set(r["bpc"]["test"]) == {"lstm", "rnn", "rnn_width", "ngram"}
+    assert all(0 < v < 8 for v in r["bpc"]["test"].values())
+    # the RNN matched on parameters, not on width
+    assert abs(r["params"]["rnn"] - r["params"]["lstm"]) < 0.02 * r["params"]["lstm"] < r["params"]["lstm"] - r["params"]["rnn_width"]
+    assert r["config"]["rnn_width"]["hidden_size"] == r["config"]["lstm"]["hidden_size"] < r["config"]["rnn"]["hidden_size"]
+    # the sweep: every width, the widest being the page's LSTM, scored like it
+    s = r["sweep"]
+    assert s["widths"][-1] == r["config"]["lstm"]["hidden_size"] and len(s["bpc"]["test"]) == len(s["widths"])
+    assert s["bpc"]["test"][-1] == r["bpc"]["test"]["lstm"] and len(s["best_r"]["untrained"]) == len(s["widths"])
     for state in ("trained", "untrained"):
         for f in FEATURES:
-            best = r["cells"][state][f]["best"]
-            assert best["layer"] in (1, 2) and best["state"] in "ch" and -1 <= r["cells"][state][f]["r_test"] <= 1
-    for name in ("charlm_table", "charlm_verdict", "charlm_cells", "charlm_cell_table", "charlm_cell_summary", "charlm_samples",
-                 "charlm_setup", "charlm_corpus", "charlm_closers", "charlm_ngram_orders"):
-        assert (tmp_path / f"{name}.md").read_text().strip(), name
-    for fig in ("charlm_curve", "charlm_closers", "charlm_units"):
-        assert (tmp_path / f"{fig}.svg").stat().st_size > 1000 and (tmp_path / f"{fig}.json").exists()
-    assert 'class="charlm-text"' in (tmp_path / "charlm_cells.md").read_text()
+            e = r["cells"][state][f]
+            assert e["best"]["layer"] == 1 and e["best"]["state"] in "ch" and -1 <= e["r_test"] <= 1
+            assert e["scale"] > 0 and max(map(abs, e["excerpt_values"])) <= 1  # the fixed scale, clipped
+    # the learning curve's n-gram line is scored on the curve's own text
+    assert r["ngram"]["curve_chars"] < r["scored_chars"]["validation"] and 0 < r["ngram"]["curve_bpc"] < 8
+    assert quick["charlm_run"]["runs"] == len(s["widths"]) + 2  # the tier records its own wall time
+    for name in ("charlm_results", "charlm_table", "charlm_verdict", "charlm_cells", "charlm_cell_table",
+                 "charlm_cell_summary", "charlm_samples", "charlm_low_temperature", "charlm_setup", "charlm_corpus",
+                 "charlm_closers", "charlm_ngram_orders", "charlm_curve_text", "charlm_sweep_table",
+                 "charlm_sweep_summary", "charlm_timing", "charlm_claims"):
+        assert (out / f"{name}.md").read_text().strip(), name
+    for fig in ("charlm_curve", "charlm_closers", "charlm_units", "charlm_sweep"):
+        assert (out / f"{fig}.svg").stat().st_size > 1000 and (out / f"{fig}.json").exists()
+    assert 'class="charlm-text"' in (out / "charlm_cells.md").read_text()
+    final = r["config"]["lstm"]["steps"]
+    assert (out / "charlm_samples.md").read_text().startswith(f'=== "after {final:,} updates (the final model)"')
+    for name in ("charlm.json", "charlm-untrained.json"):
+        exported = json.loads((out / "explorer" / name).read_text())
+        assert [u["scale"] for u in exported["units"]] == [
+            r["cells"][exported["meta"]["state"]][f]["scale"] for f in FEATURES]

@@ -1,12 +1,13 @@
 """The cell typer on "An LSTM reads Python": the exported character model and the widget around it.
 
 * The export (lstm_book/web_export.py, export_charlm) round-trips the weights exactly, names the units
-  the page's table chose, and refuses a model or unit it cannot describe.
-* docs/javascripts/lstm.js, run in headless Chromium on the committed export, computes what PyTorch
-  computes for the character model (every c and h of both layers, the next-character probabilities).
-* The typer (charlm.js) colours the reader's text by the chosen unit with the colour steps of the
-  static excerpts, follows edits and unit changes, fetches its model only when it comes into view,
-  offline, at phone width.
+  the page's table chose with their fixed colour scales, and refuses a model or unit it cannot describe.
+* docs/javascripts/lstm.js, run in headless Chromium on the committed exports (trained and untrained),
+  computes what PyTorch computes for the character model (every c and h of every layer, the
+  next-character probabilities).
+* The typer (charlm.js) colours the reader's text by the chosen unit on that unit's fixed scale with
+  the colour steps of the static excerpts, follows edits and unit changes, swaps in the untrained model
+  (fetched only then), fetches its model only when it comes into view, offline, at phone width.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ from lstm_book.lm import CharLM
 from site_server import PAGE_OVERFLOW_JS, REPO, new_page
 
 EXPORT = REPO / "docs" / "figures" / "explorer" / "charlm.json"
+UNTRAINED = EXPORT.with_name("charlm-untrained.json")
+MAX_BYTES = 7_000_000  # each export: one layer of 512 units, about a million float32 weights in base64
 RESULTS = REPO / "docs" / "figures" / "results.json"
 PAGE = "part3-experiments/charlm/"
 # Text the reader might type: a comment, a string with brackets in it, nested calls, a non-ASCII
@@ -47,6 +50,16 @@ def model(exported) -> CharLM:
     return web_export.load_charlm(exported)
 
 
+@pytest.fixture(scope="module")
+def untrained_export() -> dict:
+    return json.loads(UNTRAINED.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def untrained(untrained_export) -> CharLM:
+    return web_export.load_charlm(untrained_export)
+
+
 @torch.no_grad()
 def torch_states(model: CharLM, text: str):
     """probs of the next character (V,) after ``text`` and the states {"c", "h"}: (L, T, H), float32."""
@@ -55,10 +68,9 @@ def torch_states(model: CharLM, text: str):
     return logits[-1, 0].softmax(0), {k: gates[k][:, :, 0] for k in ("c", "h")}
 
 
-def scaled(values: torch.Tensor, sign: int) -> np.ndarray:
-    """A unit's values as the widget shows them: times the sign, over the largest |value| on the text."""
-    v = sign * values.double().numpy()
-    return v / max(np.abs(v).max(), 1e-12)
+def scaled(values: torch.Tensor, unit: dict) -> np.ndarray:
+    """A unit's values as the widget shows them: times the sign, over the unit's fixed scale, clipped to ±1."""
+    return np.clip(unit["sign"] * values.double().numpy() / unit["scale"], -1.0, 1.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,24 +107,35 @@ def test_export_refuses_what_the_typer_cannot_show():
         web_export.load_classifier(web_export.export_charlm(lm, [good], "", {}))
 
 
-def test_committed_export_holds_the_units_and_excerpt_of_the_page(exported, model):
-    size = EXPORT.stat().st_size
-    assert size < 1_500_000, f"{EXPORT.name} is {size / 1e6:.2f} MB (limit 1.5 MB)"
+@pytest.mark.parametrize("state", ["trained", "untrained"])
+def test_committed_exports_hold_the_units_scales_and_excerpt_of_the_page(state, exported, untrained_export):
+    export, path = (exported, EXPORT) if state == "trained" else (untrained_export, UNTRAINED)
+    size = path.stat().st_size
+    assert size < MAX_BYTES, f"{path.name} is {size / 1e6:.2f} MB (limit {MAX_BYTES / 1e6:.0f} MB)"
     cells = json.loads(RESULTS.read_text(encoding="utf-8"))["charlm"]
-    trained = cells["cells"]["trained"]
-    assert [u["label"] for u in exported["units"]] == [LABELS[f] for f in FEATURES]
-    for f, u in zip(FEATURES, exported["units"]):
-        best = trained[f]["best"]
+    chosen = cells["cells"][state]
+    assert export["meta"]["state"] == state and [u["label"] for u in export["units"]] == [LABELS[f] for f in FEATURES]
+    for f, u in zip(FEATURES, export["units"]):
+        best = chosen[f]["best"]
         assert (u["layer"], u["state"], u["index"]) == (best["layer"], best["state"], best["index"])
-        assert u["sign"] == trained[f]["sign"] == np.sign(trained[f]["r_validation"]) and u["r"] == round(trained[f]["r_test"], 4)
-    assert exported["text"]["default"] == cells["cells"]["excerpt"]["text"]
-    assert exported["meta"]["test_bpc"] == round(cells["bpc"]["test"]["lstm"], 4)
-    m = exported["model"]
-    assert (m["vocab_size"], m["hidden_size"], m["num_layers"]) == (corpus.VOCAB_SIZE, 128, 2)
-    assert web_export.model_and_weights(model)["weights"] == exported["weights"]
+        assert u["sign"] == chosen[f]["sign"] == np.sign(chosen[f]["r_validation"]) and u["r"] == round(chosen[f]["r_test"], 4)
+        assert u["scale"] == chosen[f]["scale"] > 0  # fixed on the validation files, not on what is typed
+    assert export["text"]["default"] == cells["cells"]["excerpt"]["text"]
+    m, cfg = export["model"], cells["config"]["lstm"]
+    assert (m["vocab_size"], m["hidden_size"], m["num_layers"]) == (corpus.VOCAB_SIZE, cfg["hidden_size"], cfg["num_layers"])
     # written from the run the page's numbers come from, not an older one
-    provenance = json.loads(EXPORT.with_name("charlm.provenance.json").read_text(encoding="utf-8"))
-    assert provenance["config"]["model"] == cells["config"]["lstm"]
+    provenance = json.loads(path.with_name(path.stem + ".provenance.json").read_text(encoding="utf-8"))
+    assert provenance["config"]["model"] == cfg
+
+
+def test_the_untrained_export_is_the_seeded_initial_model(exported, untrained_export, untrained):
+    from lstm_book.book.experiments.charlm.lm_runs import LMSpec
+
+    cfg = json.loads(RESULTS.read_text(encoding="utf-8"))["charlm"]["config"]["lstm"]
+    spec = LMSpec(**{k: tuple(v) if k == "snapshots" else v for k, v in cfg.items()
+                     if k not in ("task", "corpus_sha256", "cache_version")}, name="charlm-lstm")
+    assert web_export.model_and_weights(spec.build())["weights"] == untrained_export["weights"]
+    assert untrained_export["weights"] != exported["weights"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,22 +154,24 @@ async ([url, text]) => {
 
 
 @pytest.mark.slow
-def test_javascript_forward_equals_pytorch_on_the_character_model(browser, server, exported, model):
-    """Every c and h of both layers over a test-file excerpt and the typed text, and the next-character
-    probabilities, within 1e-5 of PyTorch float32 (c relative to max(1, |c|))."""
+@pytest.mark.parametrize("state", ["trained", "untrained"])
+def test_javascript_forward_equals_pytorch_on_the_character_model(state, browser, server, exported, model, untrained):
+    """Every c and h of every layer over a test-file excerpt and the typed text, and the next-character
+    probabilities, within 1e-5 of PyTorch float32 (c relative to max(1, |c|)), for both exports."""
     H, L = exported["model"]["hidden_size"], exported["model"]["num_layers"]
     texts = [exported["text"]["default"], TYPED]
+    net, name = (model, EXPORT.name) if state == "trained" else (untrained, UNTRAINED.name)
     context, page, rec = new_page(browser)
     try:
         page.goto(urljoin(server.url, PAGE), wait_until="load")
-        url = urljoin(server.url, "figures/explorer/charlm.json")
+        url = urljoin(server.url, f"figures/explorer/{name}")
         js = [page.evaluate(JS_STATES, [url, text]) for text in texts]
     finally:
         context.close()
     assert not rec.js_errors and not rec.remote and not rec.failed, (rec.js_errors, rec.remote, rec.failed)
     worst = 0.0
     for text, out in zip(texts, js):
-        probs, states = torch_states(model, text)
+        probs, states = torch_states(net, text)
         np.testing.assert_allclose(out["probs"], probs.double().numpy(), rtol=0, atol=1e-5)
         for k in ("c", "h"):
             theirs = states[k].double().numpy()  # (L, T, H)
@@ -154,7 +179,7 @@ def test_javascript_forward_equals_pytorch_on_the_character_model(browser, serve
             diff = np.abs(ours - theirs) / (np.maximum(np.abs(theirs), 1.0) if k == "c" else 1.0)
             worst = max(worst, float(diff.max()))
             assert (diff <= 1e-5).all(), f"{k}: lstm.js differs from PyTorch float32 by {diff.max():.1e}"
-    print(f"\nlstm.js vs PyTorch float32 on the character model: h within {worst:.1e} (c relative to max(1, |c|))")
+    print(f"\nlstm.js vs PyTorch float32 on the {state} character model: h within {worst:.1e} (c relative to max(1, |c|))")
 
 
 def _classes(markup: str, text: str) -> list[str | None]:
@@ -169,16 +194,21 @@ def _classes(markup: str, text: str) -> list[str | None]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("width,scheme", [(390, "dark"), (1280, "light")])
-def test_typer_colours_typed_text_as_the_static_excerpts_would(browser, server, exported, model, width, scheme):
+def test_typer_colours_typed_text_as_the_static_excerpts_would(browser, server, exported, model, untrained_export,
+                                                               untrained, width, scheme):
     context, page, rec = new_page(browser, width=width, color_scheme=scheme)
     try:
         page.goto(urljoin(server.url, PAGE), wait_until="networkidle")
-        assert not any(r.endswith("charlm.json") for r in rec.requests), "the model was fetched before it was needed"
+        assert not any(r.endswith(".json") and "charlm" in r for r in rec.requests), "a model was fetched too early"
         root = page.locator(".charlm-typer")
         root.scroll_into_view_if_needed()
         page.wait_for_selector(".charlm-typer--ready", timeout=30_000)
         assert root.get_attribute("data-text") == exported["text"]["default"]
         assert root.get_attribute("data-unit") == exported["units"][0]["label"]
+        assert root.get_attribute("data-model") == "trained"
+        assert not any(r.endswith(UNTRAINED.name) for r in rec.requests), "the untrained model is fetched on demand"
+        legend = root.locator(".charlm-typer__legend")
+        assert legend.is_visible() and "high" in legend.inner_text() and "low" in legend.inner_text()
 
         box = root.locator("textarea")
         box.fill(TYPED)  # the input event: the widget reads the new text after a short pause
@@ -189,14 +219,38 @@ def test_typer_colours_typed_text_as_the_static_excerpts_would(browser, server, 
             page.wait_for_function("([el, label, text]) => el.dataset.unit === label && el.dataset.text === text",
                                    arg=[root.element_handle(), u["label"], TYPED])
             _, states = torch_states(model, TYPED)
-            expected = scaled(states[u["state"]][u["layer"] - 1, :, u["index"]], u["sign"])
+            expected = scaled(states[u["state"]][u["layer"] - 1, :, u["index"]], u)
             shown = np.array(json.loads(root.get_attribute("data-values")))
             np.testing.assert_allclose(shown, expected, rtol=0, atol=1e-4)
             # colour steps: those of coloured_text on the same values (the page's static excerpts)
             ours = _classes(root.locator(".charlm-text").inner_html(), TYPED)
             theirs = _classes(coloured_text(TYPED, shown), TYPED)
             assert ours == theirs, f"{u['label']}: the widget's colour steps differ from coloured_text's"
-            assert root.locator("button[aria-pressed='true']").inner_text() == u["label"]
+            pressed = root.locator("button[data-unit][aria-pressed='true']").inner_text()
+            assert pressed.startswith(f"{u['label']} · {u['state']}{u['index']}")  # the button names its unit
+            twins = [v["label"] for j, v in enumerate(exported["units"]) if j != k and
+                     (v["layer"], v["state"], v["index"]) == (u["layer"], u["state"], u["index"])]
+            assert all(t in root.locator(".charlm-label").inner_text() for t in twins)  # a shared unit is said
+        # the fixed scale: a prefix of the text is coloured as it was inside the whole text, whatever follows
+        prefix = TYPED[: TYPED.index("\n") + 1]
+        whole = json.loads(root.get_attribute("data-values"))
+        box.fill(prefix)
+        page.wait_for_function("([el, text]) => el.dataset.text === text", arg=[root.element_handle(), prefix])
+        np.testing.assert_allclose(json.loads(root.get_attribute("data-values")), whole[: len(prefix)], rtol=0, atol=1e-6)
+        box.fill(TYPED)
+        page.wait_for_function("([el, text]) => el.dataset.text === text", arg=[root.element_handle(), TYPED])
+        # the untrained toggle: the same seed before training, with its own best units and scales
+        root.locator("button.charlm-typer__toggle").click()
+        page.wait_for_function("el => el.dataset.model === 'untrained'", arg=root.element_handle(), timeout=60_000)
+        assert root.locator("button.charlm-typer__toggle").get_attribute("aria-pressed") == "true"
+        last = len(exported["units"]) - 1
+        u = untrained_export["units"][last]
+        _, states = torch_states(untrained, TYPED)
+        np.testing.assert_allclose(json.loads(root.get_attribute("data-values")),
+                                   scaled(states[u["state"]][u["layer"] - 1, :, u["index"]], u), rtol=0, atol=1e-4)
+        assert "Before training" in root.locator(".charlm-label").inner_text()
+        root.locator("button.charlm-typer__toggle").click()
+        page.wait_for_function("el => el.dataset.model === 'trained'", arg=root.element_handle())
         probs, _ = torch_states(model, TYPED)
         top = json.loads(root.get_attribute("data-next"))
         assert top[0][0] == corpus.decode(np.array([int(probs.argmax())], dtype=np.uint8))
@@ -205,7 +259,7 @@ def test_typer_colours_typed_text_as_the_static_excerpts_would(browser, server, 
         box.fill("")  # nothing to read; a unit chosen meanwhile is the one shown when text comes back
         page.wait_for_function("el => el.dataset.text === ''", arg=root.element_handle())
         root.locator("button[data-unit='1']").click()
-        assert root.locator("button[aria-pressed='true']").inner_text() == exported["units"][1]["label"]
+        assert root.locator("button[data-unit][aria-pressed='true']").inner_text().startswith(exported["units"][1]["label"])
         assert root.locator(".charlm-text").inner_text() == "" and "Type some Python" in root.inner_text()
         long = TYPED * 40  # over the widget's cap: it reads the first MAX_CHARS characters and says so
         box.fill(long)

@@ -84,3 +84,16 @@ class LMSpec:
 
     def record(self, history: training.History, model: lm.CharLM) -> None:
         return None  # reported in the charlm section
+
+
+def parameters(cell: str, hidden_size: int, num_layers: int, embed_dim: int = 32) -> int:
+    """Trainable parameters of a :class:`lstm_book.lm.CharLM` of this shape (embedding, recurrent layers, head)."""
+    H, E, V, gates = hidden_size, embed_dim, corpus.VOCAB_SIZE, 4 if cell == "lstm" else 1
+    recurrent = sum(gates * H * ((E if layer == 0 else H) + H + 2) for layer in range(num_layers))
+    return V * E + recurrent + H * V + V
+
+
+def matched_width(target: int, num_layers: int, embed_dim: int = 32) -> int:
+    """The vanilla RNN's width whose parameter count is closest to ``target`` (an LSTM's, say)."""
+    widths = range(1, 8192)
+    return min(widths, key=lambda h: (abs(parameters("rnn", h, num_layers, embed_dim) - target), h))
