@@ -3,7 +3,7 @@
 * The kernel is chosen by measurement once per shape class and kept; the override wins; the report
   names the CPU and every choice; where the kernels round differently the reference kernel is kept,
   so no number depends on a timing.
-* Every twin test of the LSTM (test_dropin, test_layers, test_bptt, test_packing, test_proj) runs
+* Every twin test of the LSTM (test_twins, test_dropin, test_layers, test_bptt, test_packing, test_proj) runs
   again here with each kernel forced, and a float32 sweep compares each kernel with float64 torch.
 * The wavefront over layers (inference) equals torch.nn.LSTM in float64, at every chunk boundary.
 * Branches for devices other than the CPU run on PyTorch's "meta" device (shapes, no data), and
@@ -23,7 +23,7 @@ from lstm_book import GRU, LSTM, bptt, matmul
 from lstm_book.training import resolve_device
 
 FORCED = ["blas", "onednn"]
-TWIN_MODULES = ("test_dropin", "test_layers", "test_bptt", "test_packing", "test_proj")
+TWIN_MODULES = ("test_twins", "test_dropin", "test_layers", "test_bptt", "test_packing", "test_proj")
 
 
 def _tests_of(module_name: str) -> dict:
