@@ -154,8 +154,8 @@ def _inference_step(a: Tensor, i: Tensor, f: Tensor, s: Tensor, o: Tensor, c: Te
 
     ``i, f, s, o`` are the four blocks of ``a``; ``c`` holds ``c_{t−1}`` and receives ``c_t``;
     ``sig_c`` receives ``σ(−2c_t)``; ``h`` receives ``h_t`` (or ``m_t`` before a projection). Any
-    leading dimensions, so one call can serve several layers. Uses ``tanh(u) = 1 − 2σ(−2u)``:
-    ``i_t ⊙ g_t = i_t − 2 i_t ⊙ σ(−2a_g)`` and ``h_t = o_t − 2 o_t ⊙ σ(−2c_t)`` are one ``addcmul`` each.
+    leading dimensions, so one call can serve several layers. Uses ``tanh(u) = 1 − 2σ(−2u)``: ``i_t ⊙
+    g_t = i_t − 2 i_t ⊙ σ(−2a_g)`` and ``h_t = o_t − 2 o_t ⊙ σ(−2c_t)`` are one ``addcmul`` each.
     """
     a.sigmoid_()  # Eqs. (4), (5), (8): i_t, f_t, o_t; and σ(−2a_g)
     torch.addcmul(i, i, s, value=-2, out=s)  # i_t ⊙ g_t, Eq. (6)

@@ -154,7 +154,8 @@ def test_the_measured_kernels_give_the_reference_kernels_numbers_bit_for_bit(kw)
             (out.sin().sum() + h_n.square().sum() + c_n.sum()).backward()
             with torch.no_grad():
                 inferred = [model(x)[0], stack(x)[0]]
-            results.append([out.detach(), h_n.detach(), c_n.detach(), *inferred] + [p.grad.clone() for p in model.parameters()])
+            grads = [p.grad.clone() for p in model.parameters()]
+            results.append([out.detach(), h_n.detach(), c_n.detach(), *inferred, *grads])
     assert all(torch.equal(a, b) for a, b in zip(*results))
 
 
