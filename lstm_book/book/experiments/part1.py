@@ -12,6 +12,9 @@ from lstm_book.tasks import temporal_order_windows
 from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.inits import sigmoid
 from lstm_book.book.pipeline.tables import table
+from lstm_book.book.figures import GREY, book_style, new_figure
+from lstm_book.book.palette import sequential
+from matplotlib.figure import Figure
 
 
 
@@ -57,7 +60,7 @@ def render(results: dict) -> list[Output]:
             for rho, v in jac["norms"].items()]
     decay = [(f"{b:.3g}", f"{sigmoid(b):.3f}", f"{sigmoid(b) ** DECAY_STEPS:.2g}") for b in DECAY_BIASES]
     return [
-        FigureOutput("sigmoid_tanh.svg", figures.sigmoid_tanh(x), {"x_range": [-6, 6], "points": 601}),
+        FigureOutput("sigmoid_tanh.svg", sigmoid_tanh(x), {"x_range": [-6, 6], "points": 601}),
         FigureOutput("jacobian_products.svg", figures.jacobian_products(np.arange(1, steps + 1), norms, linear),
                      jac["config"]),
         Fragment("jacobian_products", table(
@@ -67,6 +70,36 @@ def render(results: dict) -> list[Output]:
                  + f"\n\n{DECAY_STEPS} steps: from the middle of the first informative window, at position "
                  f"{DECAY_T - 1 - DECAY_STEPS}, to the end of a sequence of length T = {DECAY_T}."),
     ]
+
+
+# ----- its figure ----------------------------------------------------------------------------
+
+
+def sigmoid_tanh(x: np.ndarray) -> Figure:
+    """σ(a) and tanh(a) on the grid ``x`` of pre-activations a, with σ(1) ≈ 0.73 marked (the forget-bias-1 start)."""
+    with book_style():
+        fig, ax = new_figure(height=3.4)
+        sig = 1.0 / (1.0 + np.exp(-x))
+        ax.plot(x, sig, color=sequential(0, 2), label=r"$\sigma(a)$  (gates: range 0…1)")
+        ax.plot(x, np.tanh(x), color=sequential(1, 2), linestyle="--", label=r"$\tanh(a)$  (values: range −1…1)")
+        s1 = 1.0 / (1.0 + np.exp(-1.0))
+        ax.plot([1, 1], [-1.05, s1], color=GREY, linewidth=1, linestyle=":")
+        ax.plot([x.min(), 1], [s1, s1], color=GREY, linewidth=1, linestyle=":")
+        ax.plot([1], [s1], "o", color=sequential(0, 2), markersize=7)
+        ax.annotate(
+            rf"$\sigma(1) \approx {s1:.2f}$",
+            xy=(1, s1),
+            xytext=(1.6, 0.35),
+            color=GREY,
+            arrowprops={"arrowstyle": "->", "color": GREY},
+        )
+        ax.axhline(0, color=GREY, linewidth=0.8)
+        ax.set_xlim(x.min(), x.max())
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_xlabel("pre-activation $a$")
+        ax.set_ylabel("activation")
+        ax.legend(loc="lower right")
+    return fig
 
 
 EXPERIMENT = Experiment(name="part1", default=True, specs=specs, measure=measure, render=render, budget=BUDGET)

@@ -26,6 +26,7 @@ from lstm_book.book.experiments.charlm import ledger_rows, sweep, unit_search
 from lstm_book.book.experiments.charlm.lm_runs import LANES, LMSpec, _texts, matched_width, parameters
 from lstm_book.book.pipeline.interface import DataOutput, Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.tables import table
+from lstm_book.book.experiments.charlm import lm_figures
 
 EXPORT = "explorer/charlm.json"  # the trained LSTM, for the typer on the page
 EXPORT_UNTRAINED = "explorer/charlm-untrained.json"  # the same seeded weights before training (the typer's toggle)
@@ -381,8 +382,8 @@ def render(results: dict) -> list[Output]:
             f"the validation files ({r['ngram']['curve_chars']:,} predictions, in the same {r['config']['lanes']} "
             f"lanes); the table above scores all {r['scored_chars']['validation']:,} validation characters, where the "
             f"{order}-gram needs {bpc['validation']['ngram']:.3f} and the final LSTM {bpc['validation']['lstm']:.3f}.")),
-        FigureOutput("charlm_curve.svg", figures.lm_curves(curves, curve_line), config),
-        FigureOutput("charlm_closers.svg", figures.closer_probability(bins, panels, {titles[k]: cl["counts"][k]
+        FigureOutput("charlm_curve.svg", lm_figures.lm_curves(curves, curve_line), config),
+        FigureOutput("charlm_closers.svg", lm_figures.closer_probability(bins, panels, {titles[k]: cl["counts"][k]
                                                                                    for k in titles}), config),
         Fragment("charlm_closers", closer_sentence(r, bins, order)),
         Fragment("charlm_samples", sample_tabs(r)),

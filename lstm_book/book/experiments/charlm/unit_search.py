@@ -20,6 +20,7 @@ from lstm_book.book import web_export, figures
 from lstm_book.features import FEATURES, python_features
 from lstm_book.book.pipeline.interface import FigureOutput, Fragment, Output
 from lstm_book.book.pipeline.tables import coloured_text, table
+from lstm_book.book.experiments.charlm import lm_figures
 
 LABELS = {"in_string": "inside a string", "in_comment": "inside a comment", "bracket_depth": "bracket depth",
           "indentation": "indentation", "column": "column"}
@@ -158,7 +159,7 @@ def render(c: dict) -> list[Output]:
                 "typer colour them alike." if twins else " After training, every feature has a unit of its own.")
     return [Fragment("charlm_cell_table", cell_table), Fragment("charlm_cell_summary", summary),
             Fragment("charlm_cells", "\n\n".join(blocks)),
-            FigureOutput("charlm_units.svg", figures.correlation_histograms(panels), config)]
+            FigureOutput("charlm_units.svg", lm_figures.correlation_histograms(panels), config)]
 
 
 def export(model: lm.CharLM, r: dict, name: str, state: str = "trained") -> dict:
