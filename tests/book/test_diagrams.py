@@ -36,7 +36,7 @@ def palette_of(name: str) -> dict:
 def test_every_diagram_comes_in_both_palettes_and_parses_as_svg_with_a_title():
     stems = {name.rsplit("-", 1)[0] for name in FILES}
     assert set(FILES) == {f"{s}-{p}.svg" for s in stems for p in ("light", "dark")}
-    assert len(stems) == 10  # 5 cell panels, unrolled, stacking, 2 seq2seq panels, the strip
+    assert len(stems) == 12  # the RNN cell and chain, 5 cell panels, unrolled, stacking, 2 seq2seq panels, the strip
     for name, svg in FILES.items():
         root = ET.fromstring(svg)
         assert root.tag == f"{NS}svg", name
@@ -74,6 +74,13 @@ def test_the_equations_symbols_are_real_text():
     unrolled = texts(FILES["unrolled-light.svg"])
     for symbol in ["diag(1 − ht2)", "Whh", "diag(ft)", "diag(ft−1)", "ct−2", "ht+1"]:
         assert symbol in unrolled, symbol
+    rnn_cell = texts(FILES["rnn-cell-light.svg"])
+    for symbol in ["ht−1", "xt", "ht", "Whh", "Wih", "bih + bhh", "tanh", "(1)"]:
+        assert symbol in rnn_cell, symbol
+    rnn_unrolled = texts(FILES["rnn-unrolled-light.svg"])
+    for symbol in ["Jt−2 =", "diag(1 − ht−22)", "diag(1 − ht2)", "Whh", "tanh", "ht−3", "xt−1",
+                   "∂ht / ∂ht−3 = Jt Jt−1 Jt−2"]:
+        assert symbol in rnn_unrolled, symbol
     assert {"h_n[0]", "h_n[1]", "h_n[2]", "h_n[3]", "output", "[0]", "[3]"} <= set(texts(FILES["stacking-light.svg"]))
     assert {"(h, c)", "BOS", "EOS", "enc", "dec"} <= set(texts(FILES["seq2seq-greedy-light.svg"]))
 

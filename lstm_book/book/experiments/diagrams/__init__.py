@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from lstm_book.book.experiments.diagrams.cell_diagram import HIGHLIGHTS, cell
+from lstm_book.book.experiments.diagrams.rnn_diagram import rnn_cell, rnn_unrolled
 from lstm_book.book.experiments.diagrams.seq2seq_diagram import seq2seq
 from lstm_book.book.experiments.diagrams.stacking_diagram import stacking
 from lstm_book.book.experiments.diagrams.strip_diagram import class_name, strip
@@ -43,6 +44,8 @@ def render_all(example: Mapping) -> dict[str, str]:
     """
     files: dict[str, str] = {}
     for name, palette in PALETTES.items():
+        files[f"rnn-cell-{name}.svg"] = rnn_cell(palette)
+        files[f"rnn-unrolled-{name}.svg"] = rnn_unrolled(palette)
         for panel in HIGHLIGHTS:
             files[f"cell-{panel}-{name}.svg"] = cell(palette, panel)
         files[f"unrolled-{name}.svg"] = unrolled(palette)
