@@ -15,13 +15,23 @@
 // The trained model (a few MB) is fetched when the widget comes near the view (within 400 px), the
 // untrained one only when the reader asks for it.
 //
+// Under the text, on request (the "underline by" buttons), one of two rows along it, each character
+// underlined on the book's sequential scale (palette.css, --book-sequential-0..16): ‖∂z/∂e_t‖, how much
+// the logit z of the predicted next character moves with the embedding e_t of the character read at
+// step t (lstm.js's backward pass, Eqs. (13)–(15); run only while this row is shown), on a log scale
+// from its smallest to its largest value; or ∏ f since t, the share of the chosen unit's c_t that its
+// forget gates carry to the last character (Eq. (7)), from 0 to 1 — the explorer's gradient view
+// (explorer.js) on the reader's own text.
+//
 // For tests the root exposes what it shows: data-model ("trained" or "untrained"), data-unit (the
 // feature shown), data-text (what was read), data-values (the scaled values, JSON), data-next (the
-// most likely next characters, JSON) and data-forward-ms (the last forward pass).
+// most likely next characters, JSON), data-forward-ms (the last forward pass), data-underline ("none",
+// "gradient" or "forget") and data-marks (the underlined values, JSON: ‖∂z/∂e_t‖ or ∏ f since t).
 (function () {
   "use strict";
 
   const LEVELS = 5; // colour steps per sign, as coloured_text
+  const SEQUENTIAL = 16; // the sequential scale's last stop, --book-sequential-16
   const MAX_CHARS = 1200; // the forward pass reads at most this many characters (about a second at 512 units)
 
   const el = (...args) => window.lstmBook.el(...args);
@@ -36,22 +46,49 @@
   const classOf = (v) => (stepOf(v) === 0 ? null : `${v > 0 ? "p" : "n"}${stepOf(v)}`);
 
   // characters (code points, as Python counts them) + one value each → spans of equal colour step
-  // (the DOM twin of coloured_text).
-  function colour(target, chars, values) {
+  // (the DOM twin of coloured_text); with marks (a stop 0–16 of the sequential scale per character),
+  // every character of a run is its own span, underlined in its stop's colour.
+  function colour(target, chars, values, marks) {
     const nodes = [];
-    let run = "", current;
+    let run = [], current;
+    const underlined = (t) => el("span", { style: `border-bottom: 0.22em solid var(--book-sequential-${marks[t]})`,
+                                           text: chars[t] });
     const flush = () => {
-      if (run) nodes.push(current ? el("span", { class: current, text: run }) : document.createTextNode(run));
-      run = "";
+      if (!run.length) return;
+      const body = marks ? run.map(underlined) : [run.map((t) => chars[t]).join("")];
+      nodes.push(...(current ? [el("span", { class: current }, ...body)] : body));
+      run = [];
     };
     chars.forEach((ch, t) => {
       const cls = classOf(values[t]);
       if (cls !== current) flush();
       current = cls;
-      run += ch;
+      run.push(t);
     });
     flush();
     target.replaceChildren(...nodes);
+  }
+
+  // ‖∂z_k/∂e_t‖ for every step t (lstm.js's backward pass), as in explorer.js.
+  function saliencyOf(model, out, k) {
+    const grad = window.lstmBook.inputGradient(model, out, k), E = model.E;
+    return Array.from({ length: out.T }, (_, t) => Math.hypot(...grad.subarray(t * E, (t + 1) * E)));
+  }
+
+  // ∏_{s=t+1}^{T−1} f_s[j] for every step t: how much of unit j's c_t reaches the last step through
+  // Eq. (7), f_s ⊙ c_{s−1}, alone (1 at the last step).
+  function forgetProduct(f, T, H, j) {
+    const keep = new Array(T).fill(1);
+    for (let t = T - 2; t >= 0; t--) keep[t] = keep[t + 1] * f[(t + 1) * H + j];
+    return keep;
+  }
+
+  const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+  function sci(x) { // 0.00123 → "1.2 × 10⁻³"
+    if (!(x > 0)) return String(x);
+    let e = Math.floor(Math.log10(x)), m = (x / 10 ** e).toFixed(1);
+    if (Number(m) >= 10) { e += 1; m = (x / 10 ** e).toFixed(1); }
+    return `${m} × 10${[...String(e)].map((c) => SUPERSCRIPT[c]).join("")}`;
   }
 
   const sub = (u) => el("sub", { text: String(u.index) });
@@ -85,6 +122,7 @@
     const charOf = (k) => (k === OTHER ? other : vocab[k]);
     const models = { trained, untrained: null }; // the untrained one is fetched when first asked for
     let which = "trained", unit = 0, timer = null, last = { key: null, out: null }; // the last forward pass
+    let underline = "none", lastGrad = { key: null, saliency: null }; // the row under the text; the last backward pass
 
     const label = el("span", { id: `charlm-typer-units-${Math.random().toString(36).slice(2)}`,
                                text: "colour by the unit for" });
@@ -93,6 +131,12 @@
     const toggle = el("button", { type: "button", class: "charlm-typer__toggle", "aria-pressed": "false",
                                   text: "before training (the same seed)" });
     const toggleRow = el("div", { class: "lx-row" }, el("span", { text: "model:" }), toggle);
+    const underlineLabel = el("span", { id: `${label.id}-underline`, text: "underline by:" });
+    const underlineButtons = [["none", "nothing"], ["gradient", "‖∂z/∂e_t‖ for the prediction"],
+      ["forget", "∏ f since t for the unit"]].map(([key, text]) =>
+      el("button", { type: "button", "data-underline": key, text }));
+    const underlineRow = el("div", { class: "lx-row", role: "group", "aria-labelledby": underlineLabel.id },
+      underlineLabel, ...underlineButtons);
     const box = el("textarea", { class: "charlm-typer__box", rows: "12", spellcheck: "false", wrap: "off",
                                  autocapitalize: "off", autocomplete: "off", autocorrect: "off",
                                  "aria-label": "Python code for the model to read" });
@@ -104,6 +148,11 @@
     const legend = el("ul", { class: "charlm-typer__legend", "aria-label": "colour legend" },
       swatch("p5", "high: the feature's direction"), swatch("p2", ""), swatch("", "near zero"), swatch("n2", ""),
       swatch("n5", "low: the other direction"), scaleNote);
+    const markLegend = el("li", { class: "charlm-typer__scale" }), markRange = el("li");
+    const markScale = el("li", {}, el("span", { class: "charlm-typer__swatch", style: "flex: 1 1 auto; " +
+      `background-image: linear-gradient(to right, ${Array.from({ length: SEQUENTIAL + 1 }, (_, k) =>
+        `var(--book-sequential-${k})`).join(", ")})` }));
+    legend.append(markLegend, markScale, markRange);
     const side = el("div", { class: "charlm-typer__view" }, view, legend);
     const next = el("p", { class: "charlm-typer__next" });
 
@@ -132,10 +181,12 @@
         `. Read from a zero state.`);
       scaleNote.textContent = `full colour at |value| ≥ ${u.scale.toPrecision(2)}, this unit's 99th percentile ` +
         "on the validation files";
-      Object.assign(root.dataset, { model: which, unit: u.label });
+      Object.assign(root.dataset, { model: which, unit: u.label, underline });
+      underlineButtons.forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.underline === underline)));
+      markLegend.hidden = markScale.hidden = markRange.hidden = underline === "none";
       if (!text) {
         view.replaceChildren(); next.textContent = "Type some Python above.";
-        Object.assign(root.dataset, { text: "", values: "[]", next: "[]" });
+        Object.assign(root.dataset, { text: "", values: "[]", next: "[]", marks: "[]" });
         return;
       }
       if (last.key !== which + "\u0000" + text) {
@@ -146,15 +197,40 @@
       }
       const state = last.out.layers[u.layer - 1][u.state];
       const values = chars.map((_, t) => Math.max(-1, Math.min(1, u.sign * state[t * H + u.index] / u.scale)));
-      colour(view, chars, values);
       const top = Array.from(last.out.probs, (p, k) => [p, k]).sort((a, b) => b[0] - a[0]).slice(0, 5);
+      const marks = underline === "none" ? null : marksOf(model, u, layers, top[0][1]);
+      colour(view, chars, values, marks && marks.stops);
+      root.dataset.marks = JSON.stringify(marks ? marks.values : []);
       next.textContent = `Next character after ${first}this text, as the model sees it: ` + top.map(([p, k]) =>
         `${shown(charOf(k))} ${(100 * p).toFixed(1)}%`).join(" · ");
       Object.assign(root.dataset, { text, values: JSON.stringify(values),
         next: JSON.stringify(top.map(([p, k]) => [charOf(k), p])) });
     }
 
+    // The underlined row: its values, their stops on the sequential scale, and the legend's words.
+    function marksOf(model, u, layers, k) {
+      const out = last.out;
+      if (underline === "forget") {
+        const keep = forgetProduct(out.layers[u.layer - 1].f, out.T, model.H, u.index);
+        markLegend.replaceChildren("underline: ∏ f since t of ", ...unitName(u, layers),
+          ", the share of its c_t that the forget gates carry to the last character (Eq. 7)");
+        markRange.textContent = "from 0 (purple) to 1 (yellow)";
+        return { values: keep, stops: keep.map((v) => Math.round(v * SEQUENTIAL)) };
+      }
+      const key = `${last.key}\u0000${k}`; // the backward pass only when the text, model or prediction changed
+      if (lastGrad.key !== key) lastGrad = { key, saliency: saliencyOf(model, out, k) };
+      const s = lastGrad.saliency, logs = s.map((v) => Math.log10(v));
+      const lo = Math.min(...logs), hi = Math.max(...logs), span = hi - lo || 1;
+      markLegend.textContent = `underline: ‖∂z/∂e_t‖, z the logit of the predicted next character ` +
+        `${shown(charOf(k))}: how much the character read at t moves it (log scale)`;
+      markRange.textContent = `from ${sci(10 ** lo)} (purple) to ${sci(10 ** hi)} (yellow)`;
+      return { values: s, stops: logs.map((y) => Math.round(((y - lo) / span) * SEQUENTIAL)) };
+    }
+
     buttons.forEach((b, k) => b.addEventListener("click", () => { clearTimeout(timer); unit = k; update(); }));
+    underlineButtons.forEach((b) => b.addEventListener("click", () => {
+      clearTimeout(timer); underline = b.dataset.underline; update();
+    }));
     box.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 150); });
     toggle.addEventListener("click", () => {
       clearTimeout(timer);
@@ -168,7 +244,7 @@
         .finally(() => { toggle.disabled = false; if (models.untrained) update(); });
     });
     update();
-    status.replaceWith(row, toggleRow, box, about, side, next);
+    status.replaceWith(row, toggleRow, underlineRow, box, about, side, next);
     root.classList.add("charlm-typer--ready");
   }
 

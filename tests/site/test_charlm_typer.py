@@ -8,6 +8,8 @@
 * The typer (charlm.js) colours the reader's text by the chosen unit on that unit's fixed scale with
   the colour steps of the static excerpts, follows edits and unit changes, swaps in the untrained model
   (fetched only then), fetches its model only when it comes into view, offline, at phone width.
+* Its "underline by" rows: ‖∂z/∂e_t‖ for the predicted next character (lstm.js's backward pass, run
+  only while shown) and ∏ f since t of the chosen unit, as PyTorch computes them.
 """
 from __future__ import annotations
 
@@ -271,3 +273,84 @@ def test_typer_colours_typed_text_as_the_static_excerpts_would(browser, server, 
     finally:
         context.close()
     assert not rec.js_errors and not rec.remote and not rec.failed, (rec.js_errors, rec.remote, rec.failed)
+
+
+SHORT = 'x = f(a, [1, 2'  # an open call and an open list: the prediction leans on the brackets
+
+COUNT_BACKWARDS = """() => {
+  const backward = lstmBook.inputGradient;
+  window.backwards = 0;
+  lstmBook.inputGradient = (...args) => { window.backwards += 1; return backward(...args); };
+}"""
+
+
+def torch_saliency(model: CharLM, text: str) -> tuple[np.ndarray, int]:
+    """‖∂z_k/∂e_t‖ (T,) for the most likely next character k, by autograd on the embedding outputs (float32)."""
+    ids = torch.from_numpy(corpus.encode(text).astype(np.int64))[:, None]  # (T, 1)
+    e = model.embedding(ids).detach().requires_grad_(True)  # (T, 1, E)
+    output, _ = model.rnn(e)
+    logits = model.head(output[-1, 0])
+    k = int(logits.argmax())
+    logits[k].backward()
+    return e.grad[:, 0].norm(dim=-1).double().numpy(), k
+
+
+@torch.no_grad()
+def torch_forget_product(model: CharLM, text: str, unit: dict) -> np.ndarray:
+    """∏_{s=t+1}^{T−1} f_s of one unit (T,), 1 at the last step (Eq. (7))."""
+    ids = torch.from_numpy(corpus.encode(text).astype(np.int64))[:, None]
+    f = model(ids, return_gates=True)[2]["f"][unit["layer"] - 1, :, 0, unit["index"]].double()  # (T,)
+    after = torch.cat([f[1:], f.new_ones(1)])  # f_{t+1}, and nothing after the last step
+    return after.flip(0).cumprod(0).flip(0).numpy()
+
+
+@pytest.mark.slow
+def test_underlines_are_the_gradient_and_forget_products_of_pytorch(browser, server, exported, model):
+    """The "underline by" buttons, pressed from the keyboard: ‖∂z/∂e_t‖ for the predicted next character
+    equals PyTorch autograd within 1e-5 of its peak, ∏ f since t of each unit within 1e-5, and the
+    backward pass runs only while its row is shown."""
+    context, page, rec = new_page(browser, width=1280, color_scheme="light")
+    try:
+        page.goto(urljoin(server.url, PAGE), wait_until="networkidle")
+        root = page.locator(".charlm-typer")
+        root.scroll_into_view_if_needed()
+        page.wait_for_selector(".charlm-typer--ready", timeout=30_000)
+        page.evaluate(COUNT_BACKWARDS)
+        handle = root.element_handle()
+        root.locator("textarea").fill(SHORT)
+        page.wait_for_function("([el, text]) => el.dataset.text === text", arg=[handle, SHORT])
+        assert root.get_attribute("data-underline") == "none" and json.loads(root.get_attribute("data-marks")) == []
+        assert page.evaluate("window.backwards") == 0, "the backward pass ran with its row hidden"
+
+        gradient = root.locator("button[data-underline='gradient']")
+        gradient.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("el => el.dataset.underline === 'gradient'", arg=handle)
+        assert gradient.get_attribute("aria-pressed") == "true"
+        expected, k = torch_saliency(model, SHORT)
+        assert json.loads(root.get_attribute("data-next"))[0][0] == corpus.decode(np.array([k], dtype=np.uint8))
+        shown = np.array(json.loads(root.get_attribute("data-marks")))
+        worst = float(np.abs(shown - expected).max() / expected.max())
+        assert shown.shape == expected.shape and worst <= 1e-5, f"‖∂z/∂e_t‖ differs by {worst:.1e} of its peak"
+        assert page.evaluate("window.backwards") == 1
+        assert root.locator(".charlm-text span[style*='--book-sequential-16']").count() >= 1  # the peak, full colour
+        assert "log scale" in root.locator(".charlm-typer__legend").inner_text()
+
+        forget = root.locator("button[data-underline='forget']")
+        forget.focus()
+        page.keyboard.press("Space")
+        page.wait_for_function("el => el.dataset.underline === 'forget'", arg=handle)
+        for j, u in enumerate(exported["units"]):
+            root.locator(f"button[data-unit='{j}']").click()
+            page.wait_for_function("([el, label]) => el.dataset.unit === label", arg=[handle, u["label"]])
+            np.testing.assert_allclose(json.loads(root.get_attribute("data-marks")),
+                                       torch_forget_product(model, SHORT, u), rtol=0, atol=1e-5)
+        assert page.evaluate("window.backwards") == 1, "the backward pass ran with its row hidden"
+        root.locator("button[data-underline='none']").click()
+        page.wait_for_function("el => el.dataset.underline === 'none'", arg=handle)
+        assert root.locator(".charlm-text span[style]").count() == 0
+        assert not root.locator(".charlm-typer__legend").inner_text().count("log scale")
+    finally:
+        context.close()
+    assert not rec.js_errors and not rec.remote and not rec.failed, (rec.js_errors, rec.remote, rec.failed)
+    print(f"\n‖∂z/∂e_t‖: lstm.js vs PyTorch float32 within {worst:.1e} of the peak")
