@@ -66,9 +66,9 @@ def assert_all_close(actual: Mapping[str, Tensor], expected: Mapping[str, Tensor
 # How the input is laid out: x is (T, B, I), (B, T, I) with batch_first=True, or unbatched (T, I) with
 # batch_first False or True (torch ignores the flag for unbatched input; so must we).
 LAYOUTS = ("time-major", "batch-first", "unbatched", "unbatched-batch-first")
-# Packed batches of B = 5 sequences, T = 4: every length from 1 to T, two equally long. Decreasing lengths
+# Packed batches of B = 5 sequences, T = 3: every length from 1 to T, some equally long. Decreasing lengths
 # are packed with enforce_sorted=True, the others with enforce_sorted=False.
-SORTED, UNSORTED = (4, 3, 2, 2, 1), (2, 4, 1, 3, 2)
+SORTED, UNSORTED = (3, 2, 2, 1, 1), (2, 3, 1, 2, 1)
 CLASSES = {"LSTM": (lstm_book.LSTM, nn.LSTM), "GRU": (lstm_book.GRU, nn.GRU),
            "RNN_TANH": (lstm_book.RNN, nn.RNN), "RNN_RELU": (lstm_book.RNN, nn.RNN)}
 
@@ -91,9 +91,9 @@ class Twin:
     proj_size: int = 0             # LSTM only: h_t = W_hr (o_t ⊙ tanh(c_t)), Eq. (21)
     lengths: tuple[int, ...] = ()  # () for a padded tensor; else a PackedSequence of these lengths
     loss: str = "all"              # what the loss reads: "all", "output", "h_n" or "c_n"
-    T: int = 4                     # steps, batch, input features, hidden units (and proj_size, 2 ·
-    B: int = 5                     # proj_size, 2 · H): all different, so that a transposed or mis-sliced
-    I: int = 3                     # tensor fails on its shape
+    T: int = 3                     # steps (a first, a middle and a last), batch, input features, hidden
+    B: int = 5                     # units (and proj_size, 2 · proj_size, 2 · H): all different, so that a
+    I: int = 2                     # transposed or mis-sliced tensor fails on its shape
     H: int = 8
 
     def __post_init__(self) -> None:
@@ -103,14 +103,14 @@ class Twin:
         assert self.loss in ("all", "output", "h_n") + (("c_n",) if self.cell == "LSTM" else ()), self
 
     def __str__(self) -> str:
-        """The pytest id, e.g. ``LSTM-P6-L2-bi-batch-first-nobias-zeros-packed24132``."""
+        """The pytest id, e.g. ``LSTM-P6-L2-bi-batch-first-nobias-zeros-packed23121``."""
         parts = [self.cell] + ([f"P{self.proj_size}"] if self.proj_size else []) + [
             f"L{self.num_layers}", "bi" if self.bidirectional else "uni", self.layout,
             "bias" if self.bias else "nobias", "h0" if self.initial_state else "zeros",
             "packed" + "".join(map(str, self.lengths)) if self.lengths else "padded"]
         if self.loss != "all":
             parts.append(f"loss-{self.loss}")
-        if (self.T, self.B, self.I, self.H) != (4, 5, 3, 8):
+        if (self.T, self.B, self.I, self.H) != (3, 5, 2, 8):
             parts.append(f"T{self.T}B{self.B}I{self.I}H{self.H}")
         return "-".join(parts)
 
@@ -174,25 +174,19 @@ class Twin:
 
 # --8<-- [start:configs]
 NUM_LAYERS, DIRECTIONS, ON_OFF = (1, 2, 3), (False, True), (True, False)
-CELLS = [dict(cell="LSTM"), dict(cell="GRU"), dict(cell="RNN_TANH")]
-PROJECTED, RELU = dict(cell="LSTM", proj_size=6), dict(cell="RNN_RELU")  # Eq. (21)'s projection; max(0, ·)
-VARIANTS = [*CELLS, PROJECTED, RELU]
+VARIANTS = [dict(cell="LSTM"), dict(cell="LSTM", proj_size=6), dict(cell="GRU"), dict(cell="RNN_TANH"),
+            dict(cell="RNN_RELU")]  # proj_size: Eq. (21)'s projection
 TWINS = [
-    # Padded input: every cell on every combination of layers, directions, layout, bias and initial state.
+    # Padded input: every variant on every combination of layers, directions, layout, bias and initial state.
     *(Twin(**v, num_layers=L, bidirectional=bi, layout=layout, bias=bias, initial_state=h0)
-      for v in CELLS for L, bi, layout, bias, h0 in itertools.product(NUM_LAYERS, DIRECTIONS, LAYOUTS, ON_OFF, ON_OFF)),
-    # A variant that changes one part of the step: every combination of layers, directions and layout,
-    # with bias and initial state both on or both off.
-    *(Twin(**v, num_layers=L, bidirectional=bi, layout=layout, bias=on, initial_state=on)
-      for v in (PROJECTED, RELU) for L, bi, layout, on in itertools.product(NUM_LAYERS, DIRECTIONS, LAYOUTS, ON_OFF)),
-    # Packed input in the caller's order (unsorted: states and outputs go back to it): every variant on
-    # every combination of layers and directions, once with bias and initial state, once batch-first
-    # without either (packing does not touch those three); sorted: every variant and direction.
-    *(Twin(**v, lengths=UNSORTED, num_layers=L, bidirectional=bi, bias=on, initial_state=on,
-           layout="time-major" if on else "batch-first")
-      for v in VARIANTS for L, bi, on in itertools.product(NUM_LAYERS, DIRECTIONS, ON_OFF)),
-    *(Twin(**v, lengths=SORTED, num_layers=2, bidirectional=bi, initial_state=True)
-      for v in VARIANTS for bi in DIRECTIONS),
+      for v in VARIANTS for L, bi, layout, bias, h0 in itertools.product(NUM_LAYERS, DIRECTIONS, LAYOUTS, ON_OFF, ON_OFF)),
+    # Packed input, sorted (enforce_sorted=True) and unsorted (states and outputs go back to the caller's
+    # order): every variant on every combination of order, layers, directions and initial state (which
+    # packing reorders); bias and batch_first are set so that each of their values meets each value of
+    # every other axis.
+    *(Twin(**v, lengths=lengths, num_layers=L, bidirectional=bi, initial_state=h0, bias=bi != h0,
+           layout="batch-first" if (lengths is SORTED) != h0 else "time-major")
+      for v in VARIANTS for lengths, L, bi, h0 in itertools.product((SORTED, UNSORTED), NUM_LAYERS, DIRECTIONS, ON_OFF)),
     # The loss reads one part only (the other parts' incoming gradients are zero), padded and packed.
     *(Twin(**v, num_layers=2, bidirectional=True, initial_state=True, loss=loss, lengths=lengths)
       for v in VARIANTS for loss in ("output", "h_n", "c_n") if loss != "c_n" or v["cell"] == "LSTM"
@@ -201,7 +195,7 @@ TWINS = [
     # RNN: its one unit is as often dead as not, and the row would compare zeros.
     *(Twin(**{"T": 1, "B": 1, "I": 1, "H": 1, **v}, num_layers=2, bidirectional=True, initial_state=True,
            layout=layout, lengths=lengths)
-      for v in (*CELLS, dict(cell="LSTM", proj_size=1, H=2))
+      for v in ({**v, "proj_size": 1, "H": 2} if v.get("proj_size") else v for v in VARIANTS if v["cell"] != "RNN_RELU")
       for layout, lengths in (("time-major", ()), ("unbatched", ()), ("batch-first", (1,)))),
 ]
 # --8<-- [end:configs]
