@@ -103,7 +103,7 @@ class Twin:
         assert self.loss in ("all", "output", "h_n") + (("c_n",) if self.cell == "LSTM" else ()), self
 
     def __str__(self) -> str:
-        """The pytest id, e.g. ``LSTM-P6-L2-bi-batch-first-nobias-zeros-packed23121``."""
+        """The pytest id, e.g. ``LSTM-P6-L2-bi-batch-first-nobias-h0-packed23121``."""
         parts = [self.cell] + ([f"P{self.proj_size}"] if self.proj_size else []) + [
             f"L{self.num_layers}", "bi" if self.bidirectional else "uni", self.layout,
             "bias" if self.bias else "nobias", "h0" if self.initial_state else "zeros",
