@@ -75,8 +75,8 @@
     return Array.from({ length: out.T }, (_, t) => Math.hypot(...grad.subarray(t * E, (t + 1) * E)));
   }
 
-  // ∏_{s=t+1}^{T−1} f_s[j] for every step t: how much of unit j's c_t reaches the last step through
-  // Eq. (7), f_s ⊙ c_{s−1}, alone (1 at the last step).
+  // ∏_{t'=t+1}^{T−1} f_{t'}[j] for every step t: how much of unit j's c_t reaches the last step through
+  // Eq. (7), f_{t'} ⊙ c_{t'−1}, alone (1 at the last step).
   function forgetProduct(f, T, H, j) {
     const keep = new Array(T).fill(1);
     for (let t = T - 2; t >= 0; t--) keep[t] = keep[t + 1] * f[(t + 1) * H + j];

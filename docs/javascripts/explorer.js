@@ -97,8 +97,8 @@
     return Float64Array.from({ length: result.T }, (_, t) => Math.hypot(...grad.subarray(t * E, (t + 1) * E)));
   }
 
-  // keep[t·H + j] = ∏_{s=t+1}^{T−1} f_s[j]: the factor by which unit j's c_t reaches the last step
-  // through Eq. (7) alone, f_s ⊙ c_{s−1} again and again (1 at the last step).
+  // keep[t·H + j] = ∏_{t'=t+1}^{T−1} f_{t'}[j]: the factor by which unit j's c_t reaches the last step
+  // through Eq. (7) alone, f_{t'} ⊙ c_{t'−1} again and again (1 at the last step).
   function forgetProducts(f, T, H) {
     const keep = new Float64Array(T * H);
     keep.fill(1, (T - 1) * H);
