@@ -29,6 +29,7 @@ And notebook pages get two additions before they are written (``on_page_content`
 """
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 
@@ -86,7 +87,33 @@ def relative_site_links(html: str, config, page) -> str:
     return re.sub(r'href="' + re.escape(site) + r'([^"]*)"', relative, html)
 
 
+# ---------------------------------------------------------------------------------------------
+# The book as one PDF (docs/lstm-from-first-principles.pdf, written by scripts/build_pdf.py): a link
+# under the title of Home and of the first page of each part
+# ---------------------------------------------------------------------------------------------
+
+BOOK_PDF = "lstm-from-first-principles.pdf"
+
+
+def opens_a_part(page) -> bool:
+    """Home, or the first page of a top-level section of the nav."""
+    section = page.parent
+    return page.is_homepage or (section is not None and section.parent is None and section.children[0] is page)
+
+
+def book_pdf_link(config, page) -> str:
+    """The link, relative to ``page``; nothing while the PDF has not been built."""
+    pdf = os.path.join(config["docs_dir"], BOOK_PDF)
+    if not os.path.exists(pdf):
+        return ""
+    href = "../" * page.url.count("/") + BOOK_PDF
+    return (f'<p class="book-pdf"><a href="{href}">The whole book as one PDF</a> '
+            f'({os.path.getsize(pdf) / 1e6:.1f} MB), to read offline or print.</p>')
+
+
 def on_page_content(html: str, page, config, files) -> str:
+    if opens_a_part(page):
+        html = _FIRST_H1.sub(lambda m: m.group(0) + book_pdf_link(config, page), html, count=1)
     if not is_notebook(page):
         return html
     html = relative_site_links(html, config, page)
