@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import copy
 import html
 import json
 import re
@@ -159,7 +160,10 @@ async ([url, text]) => {
 @pytest.mark.parametrize("state", ["trained", "untrained"])
 def test_javascript_forward_equals_pytorch_on_the_character_model(state, browser, server, exported, model, untrained):
     """Every c and h of every layer over a test-file excerpt and the typed text, and the next-character
-    probabilities, within 1e-5 of PyTorch float32 (c relative to max(1, |c|)), for both exports."""
+    probabilities, for both exports: lstm.js computes in float64 on the exported float32 weights, so it
+    is compared with PyTorch in float64 on the same weights (c relative to max(1, |c|)); the two differ
+    only in the order of their sums. (Against PyTorch float32 the 512-unit model's h was within 9.9e-6:
+    float32's own rounding, too close to any fixed bound to be a test.)"""
     H, L = exported["model"]["hidden_size"], exported["model"]["num_layers"]
     texts = [exported["text"]["default"], TYPED]
     net, name = (model, EXPORT.name) if state == "trained" else (untrained, UNTRAINED.name)
@@ -172,16 +176,17 @@ def test_javascript_forward_equals_pytorch_on_the_character_model(state, browser
         context.close()
     assert not rec.js_errors and not rec.remote and not rec.failed, (rec.js_errors, rec.remote, rec.failed)
     worst = 0.0
+    net64 = copy.deepcopy(net).double()
     for text, out in zip(texts, js):
-        probs, states = torch_states(net, text)
-        np.testing.assert_allclose(out["probs"], probs.double().numpy(), rtol=0, atol=1e-5)
+        probs, states = torch_states(net64, text)
+        np.testing.assert_allclose(out["probs"], probs.numpy(), rtol=0, atol=1e-9)
         for k in ("c", "h"):
             theirs = states[k].double().numpy()  # (L, T, H)
             ours = np.stack([np.reshape(out["layers"][l][k], (len(text), H)) for l in range(L)])
             diff = np.abs(ours - theirs) / (np.maximum(np.abs(theirs), 1.0) if k == "c" else 1.0)
             worst = max(worst, float(diff.max()))
-            assert (diff <= 1e-5).all(), f"{k}: lstm.js differs from PyTorch float32 by {diff.max():.1e}"
-    print(f"\nlstm.js vs PyTorch float32 on the {state} character model: h within {worst:.1e} (c relative to max(1, |c|))")
+            assert (diff <= 1e-9).all(), f"{k}: lstm.js differs from PyTorch float64 by {diff.max():.1e}"
+    print(f"\nlstm.js vs PyTorch float64 on the {state} character model: h within {worst:.1e} (c relative to max(1, |c|))")
 
 
 def _classes(markup: str, text: str) -> list[str | None]:
