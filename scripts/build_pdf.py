@@ -272,27 +272,30 @@ def print_pdf(browser, url: str, out: Path, title: str) -> int:
     return len(pdf)
 
 
-def build_pdf(out: Path = OUT, pages: list[str] | None = None) -> dict:
-    """Build the site and print the book (or the slice `pages`, paths under docs/) to `out`."""
-    from playwright.sync_api import sync_playwright
+def build_pdf(out: Path = OUT, pages: list[str] | None = None, browser=None) -> dict:
+    """Build the site and print the book (or the slice `pages`, paths under docs/) to `out`, with
+    `browser` (a Playwright Chromium; by default one started here)."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
 
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            try:
+                return build_pdf(out, pages, browser)
+            finally:
+                browser.close()
     start = time.perf_counter()
     date = datetime.date.today().isoformat()
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
         build_site(site, pages)
         config = site_config(site, pages)
-        site_url = config["site_url"]
-        with serve(site) as base, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            try:
-                stills = widget_stills(browser, base, config)
-                print_page = site / "print_page" / "index.html"
-                print_page.write_text(printable(print_page.read_text(encoding="utf-8"), stills, site_url, date),
-                                      encoding="utf-8")
-                size = print_pdf(browser, base + "print_page/", out, config["site_name"])
-            finally:
-                browser.close()
+        with serve(site) as base:
+            stills = widget_stills(browser, base, config)
+            print_page = site / "print_page" / "index.html"
+            print_page.write_text(printable(print_page.read_text(encoding="utf-8"), stills, config["site_url"], date),
+                                  encoding="utf-8")
+            size = print_pdf(browser, base + "print_page/", out, config["site_name"])
     return {"path": out, "bytes": size, "seconds": time.perf_counter() - start,
             "widgets": sum(len(s) for s in stills.values())}
 

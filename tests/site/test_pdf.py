@@ -36,9 +36,9 @@ def pdf_pages(path) -> int:
 
 
 @pytest.fixture(scope="module")
-def slice_pdf(tmp_path_factory):
+def slice_pdf(tmp_path_factory, browser):
     out = tmp_path_factory.mktemp("pdf") / "slice.pdf"
-    result = build_pdf.build_pdf(out, SLICE)
+    result = build_pdf.build_pdf(out, SLICE, browser)
     print(f"\nslice of {len(SLICE)} pages: {result['bytes'] / 1e6:.1f} MB in {result['seconds']:.0f} s")
     return out, result
 
