@@ -11,7 +11,7 @@ JavaScript this site must not ship:
 * a Mermaid loader that imports mermaid from cdnjs.cloudflare.com when a notebook contains a
   diagram: a remote script, and this site is served entirely from itself.
 
-Both are removed from notebook pages after rendering. tests/test_site.py checks the result in a
+Both are removed from notebook pages after rendering. tests/site/test_site.py checks the result in a
 browser (no JavaScript errors, no request leaving the site, also after instant navigation).
 
 It also leaves a third thing behind for ``.ipynb`` pages: a ``<style>`` holding the Python repr of a

@@ -1,4 +1,4 @@
-"""Helpers for tests/test_site.py and test_explorer.py: build the site, serve it on 127.0.0.1, inspect its pages.
+"""Helpers for tests/site/test_site.py and test_explorer.py: build the site, serve it on 127.0.0.1, inspect its pages.
 
 Kept apart from the tests so that the screenshot script and the tests share one definition of
 "a page with math" and one static server.

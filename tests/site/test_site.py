@@ -25,8 +25,8 @@ BUILD_SECONDS_LIMIT = 30.0
 REPO_URL = "https://github.com/lstm-book/lstm-from-first-principles"
 
 
-# The session fixtures (site_build, site, pages, server, browser) are in tests/conftest.py, shared
-# with tests/test_explorer.py; Recorder and new_page are in tests/site_server.py.
+# The session fixtures (site_build, site, pages, server, browser) are in tests/site/conftest.py, shared
+# with tests/site/test_explorer.py; Recorder and new_page are in tests/site/site_server.py.
 
 
 def typeset_and_inspect(page, info):
