@@ -69,27 +69,7 @@
     target.replaceChildren(...nodes);
   }
 
-  // ‖∂z_k/∂e_t‖ for every step t (lstm.js's backward pass), as in explorer.js.
-  function saliencyOf(model, out, k) {
-    const grad = window.lstmBook.inputGradient(model, out, k), E = model.E;
-    return Array.from({ length: out.T }, (_, t) => Math.hypot(...grad.subarray(t * E, (t + 1) * E)));
-  }
-
-  // ∏_{t'=t+1}^{T−1} f_{t'}[j] for every step t: how much of unit j's c_t reaches the last step through
-  // Eq. (7), f_{t'} ⊙ c_{t'−1}, alone (1 at the last step).
-  function forgetProduct(f, T, H, j) {
-    const keep = new Array(T).fill(1);
-    for (let t = T - 2; t >= 0; t--) keep[t] = keep[t + 1] * f[(t + 1) * H + j];
-    return keep;
-  }
-
-  const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
-  function sci(x) { // 0.00123 → "1.2 × 10⁻³"
-    if (!(x > 0)) return String(x);
-    let e = Math.floor(Math.log10(x)), m = (x / 10 ** e).toFixed(1);
-    if (Number(m) >= 10) { e += 1; m = (x / 10 ** e).toFixed(1); }
-    return `${m} × 10${[...String(e)].map((c) => SUPERSCRIPT[c]).join("")}`;
-  }
+  const { saliency, forgetProducts, sci } = window.lstmBook; // lstm.js, shared with the explorer
 
   const sub = (u) => el("sub", { text: String(u.index) });
   // "h₁₂", or "layer 2 h₁₂" in a model of several layers
@@ -211,19 +191,20 @@
     function marksOf(model, u, layers, k) {
       const out = last.out;
       if (underline === "forget") {
-        const keep = forgetProduct(out.layers[u.layer - 1].f, out.T, model.H, u.index);
+        const all = forgetProducts(out.layers[u.layer - 1].f, out.T, model.H);
+        const keep = Array.from({ length: out.T }, (_, t) => all[t * model.H + u.index]);
         markLegend.replaceChildren("underline: ∏ f since t of ", ...unitName(u, layers),
           ", the share of its c_t that the forget gates carry to the last character (Eq. 7)");
         markRange.textContent = "from 0 (purple) to 1 (yellow)";
         return { values: keep, stops: keep.map((v) => Math.round(v * SEQUENTIAL)) };
       }
       const key = `${last.key}\u0000${k}`; // the backward pass only when the text, model or prediction changed
-      if (lastGrad.key !== key) lastGrad = { key, saliency: saliencyOf(model, out, k) };
+      if (lastGrad.key !== key) lastGrad = { key, saliency: Array.from(saliency(model, out, k)) };
       const s = lastGrad.saliency, logs = s.map((v) => Math.log10(v));
       const lo = Math.min(...logs), hi = Math.max(...logs), span = hi - lo || 1;
       markLegend.textContent = `underline: ‖∂z/∂e_t‖, z the logit of the predicted next character ` +
         `${shown(charOf(k))}: how much the character read at t moves it (log scale)`;
-      markRange.textContent = `from ${sci(10 ** lo)} (purple) to ${sci(10 ** hi)} (yellow)`;
+      markRange.textContent = `from ${sci(10 ** lo, 1)} (purple) to ${sci(10 ** hi, 1)} (yellow)`;
       return { values: s, stops: logs.map((y) => Math.round(((y - lo) / span) * SEQUENTIAL)) };
     }
 

@@ -89,37 +89,13 @@
     };
   }
 
-  // ----- why the model chose its class -----------------------------------------------------------
-  // ‖∂z_k/∂e_t‖ for every step t: the size of the gradient of logit k with respect to the embedding of
-  // the symbol read at step t (lstm.js's backward pass).
-  function saliencyOf(model, result, k) {
-    const grad = window.lstmBook.inputGradient(model, result, k), E = model.E;
-    return Float64Array.from({ length: result.T }, (_, t) => Math.hypot(...grad.subarray(t * E, (t + 1) * E)));
-  }
-
-  // keep[t·H + j] = ∏_{t'=t+1}^{T−1} f_{t'}[j]: the factor by which unit j's c_t reaches the last step
-  // through Eq. (7) alone, f_{t'} ⊙ c_{t'−1} again and again (1 at the last step).
-  function forgetProducts(f, T, H) {
-    const keep = new Float64Array(T * H);
-    keep.fill(1, (T - 1) * H);
-    for (let t = T - 2; t >= 0; t--) {
-      for (let j = 0; j < H; j++) keep[t * H + j] = keep[(t + 1) * H + j] * f[(t + 1) * H + j];
-    }
-    return keep;
-  }
+  // ----- why the model chose its class: lstmBook.saliency and lstmBook.forgetProducts (lstm.js) -------------
+  const { saliency: saliencyOf, forgetProducts, sci } = window.lstmBook;
 
   // ----- small DOM helpers --------------------------------------------------------------------------
   const el = (...args) => window.lstmBook.el(...args);
   const fmt = (x) => (x < 0 ? "−" : "") + Math.abs(x).toFixed(3);
   const pct = (p, digits = 1) => (100 * p).toFixed(digits) + "%";
-  const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
-  function sci(x, digits = 2) { // 0.00123 → "1.23 × 10⁻³"
-    if (!(x > 0)) return String(x);
-    let e = Math.floor(Math.log10(x)), m = (x / 10 ** e).toFixed(digits);
-    if (Number(m) >= 10) { e += 1; m = (x / 10 ** e).toFixed(digits); }
-    return `${m} × 10${[...String(e)].map((c) => SUPERSCRIPT[c]).join("")}`;
-  }
-
   // A heatmap or bar row: its title (text or a node) and legend, a y axis (what the rows are: units), the plot.
   function panelNode(title, legend, plot, yTicks, yName) {
     const axis = el("div", { class: "lx-yaxis", "aria-hidden": "true" },

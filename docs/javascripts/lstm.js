@@ -17,6 +17,8 @@
 //   or:   lstmBook.fetchModel(url).then(({ exported, model }) => …)
 //   out.logits, out.probs: Float64Array(K)
 //   out.layers[l].i, .f, .g, .o, .c, .h: Float64Array(T·H), the value of unit j at step t at [t·H + j]
+//   lstmBook.saliency(model, out, k): Float64Array(T), ‖∂z_k/∂e_t‖; lstmBook.forgetProducts(f, T, H):
+//   Float64Array(T·H), ∏_{t'>t} f_{t'}; lstmBook.sci(x, digits): 0.00123 → "1.23 × 10⁻³"
 //   lstmBook.inputGradient(model, out, k): Float64Array(T·E), ∂z_k/∂e_t at [t·E + m], the gradient of
 //   logit k with respect to each step's embedding e_t (backpropagation through time, Eqs. 13–15);
 //   tests/site/test_explorer.py checks it against PyTorch's autograd.
@@ -159,6 +161,32 @@
     return fromAbove; // layer 1's x_t is the embedding e_t
   }
 
+  // ‖∂z_k/∂e_t‖ for every step t: the size of the gradient of logit k with respect to the embedding of
+  // the symbol read at step t (the saliency views of explorer.js and charlm.js).
+  function saliency(model, out, k) { // through window.lstmBook, so a reader (or a test) can watch the calls
+    const grad = window.lstmBook.inputGradient(model, out, k), E = model.E;
+    return Float64Array.from({ length: out.T }, (_, t) => Math.hypot(...grad.subarray(t * E, (t + 1) * E)));
+  }
+
+  // keep[t·H + j] = ∏_{t'=t+1}^{T−1} f_{t'}[j]: the factor by which unit j's c_t reaches the last step
+  // through Eq. (7) alone, f_{t'} ⊙ c_{t'−1} again and again (1 at the last step).
+  function forgetProducts(f, T, H) {
+    const keep = new Float64Array(T * H);
+    keep.fill(1, (T - 1) * H);
+    for (let t = T - 2; t >= 0; t--) {
+      for (let j = 0; j < H; j++) keep[t * H + j] = keep[(t + 1) * H + j] * f[(t + 1) * H + j];
+    }
+    return keep;
+  }
+
+  const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+  function sci(x, digits = 2) { // 0.00123 → "1.23 × 10⁻³"
+    if (!(x > 0)) return String(x);
+    let e = Math.floor(Math.log10(x)), m = (x / 10 ** e).toFixed(digits);
+    if (Number(m) >= 10) { e += 1; m = (x / 10 ** e).toFixed(digits); }
+    return `${m} × 10${[...String(e)].map((c) => SUPERSCRIPT[c]).join("")}`;
+  }
+
   // The exported JSON at url and its model, fetched once per page view of the site (a Promise of
   // {exported, model}); a failed fetch is forgotten, so the next visit tries again.
   const fetched = new Map();
@@ -183,5 +211,5 @@
     return node;
   }
 
-  window.lstmBook = { decodeTensor, loadModel, forward, inputGradient, fetchModel, el };
+  window.lstmBook = { decodeTensor, loadModel, forward, inputGradient, saliency, forgetProducts, sci, fetchModel, el };
 })();
