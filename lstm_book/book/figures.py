@@ -1,7 +1,8 @@
 """Every figure of the book as a function: data in, ``matplotlib.figure.Figure`` out.
 
-One style for all figures (:func:`book_style`): a transparent background with mid-grey text and
-axes, so the same SVG reads on the light and on the dark page theme; the book's one palette
+One style for all figures (:func:`book_style`): a transparent background with dark grey text and
+axes (:data:`~lstm_book.book.palette.INK`, above 4.5:1 on white and on the light card the site puts
+behind every figure in the dark palette); the book's one palette
 (:mod:`lstm_book.book.palette`: Okabe–Ito, one meaning per colour); figures at most
 6 inches wide with 11–12 pt text, so they stay legible when a phone scales them down; multi-panel
 figures stack their panels vertically for the same reason.
@@ -24,7 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from lstm_book.book.palette import (DIVERGING, GREY, LSTM_COLOUR, REFERENCE_COLOUR, RNN_COLOUR, SEQUENTIAL as SEQUENTIAL_CMAP,
+from lstm_book.book.palette import (DIVERGING, GREY, INK, LSTM_COLOUR, REFERENCE_COLOUR, RNN_COLOUR, SEQUENTIAL as SEQUENTIAL_CMAP,
                                      sequential)
 from lstm_book.files import atomic_write_bytes
 
@@ -43,14 +44,14 @@ STYLE = {
     "savefig.transparent": True,
     "savefig.bbox": "tight",
     "savefig.pad_inches": 0.05,
-    "text.color": GREY,
-    "axes.labelcolor": GREY,
-    "axes.edgecolor": GREY,
-    "axes.titlecolor": GREY,
-    "xtick.color": GREY,
-    "ytick.color": GREY,
-    "xtick.labelcolor": GREY,
-    "ytick.labelcolor": GREY,
+    "text.color": INK,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": INK,
+    "axes.titlecolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "xtick.labelcolor": INK,
+    "ytick.labelcolor": INK,
     "grid.color": GREY,
     "grid.alpha": 0.25,
     "axes.grid": True,
@@ -63,7 +64,7 @@ STYLE = {
     "ytick.labelsize": 11,
     "legend.fontsize": 10,
     "legend.frameon": False,
-    "legend.labelcolor": GREY,
+    "legend.labelcolor": INK,
     "font.size": 11,
     "lines.linewidth": 2.0,
     "svg.fonttype": "none",  # keep text as text: smaller files, crisp at any zoom
@@ -171,7 +172,7 @@ def accuracy_curves(
             ax.plot(h["epoch"], 100 * np.asarray(h["train_acc"]), color=run["colour"], linestyle="--", linewidth=1.0, alpha=0.8)
         if chance is not None:
             ax.axhline(100 * chance, color=GREY, linestyle=":", linewidth=1.2)
-            ax.annotate("chance", xy=(1, 100 * chance), xytext=(2, 4), textcoords="offset points", color=GREY, fontsize=9,
+            ax.annotate("chance", xy=(1, 100 * chance), xytext=(2, 4), textcoords="offset points", color=INK, fontsize=9,
                         xycoords=("axes fraction", "data"), ha="right")
         for epoch, acc, label in reference:
             ax.plot([epoch], [100 * acc], marker="*", markersize=13, color=ARTICLE_COLOUR, linestyle="none", label=label)
@@ -267,7 +268,7 @@ def gate_heatmaps(gates: Mapping[str, np.ndarray], marks: Sequence[int], symbols
         if symbols:
             for m, s in zip(marks, symbols):
                 axes[0].annotate(s, xy=(m, 0), xytext=(0, 14), textcoords="offset points", ha="center",
-                                 fontsize=11, color=GREY, annotation_clip=False, fontweight="bold")
+                                 fontsize=11, color=INK, annotation_clip=False, fontweight="bold")
         if strip_ax is None:
             axes[-1].set_xlabel("position $t$ (dashed: the two X/Y symbols)")
         else:
@@ -281,7 +282,7 @@ def gate_heatmaps(gates: Mapping[str, np.ndarray], marks: Sequence[int], symbols
                     strip_ax.add_patch(Rectangle((t - 0.5, 0.2), 1.0, 0.8, facecolor=fill, edgecolor="none"))
                     strip_ax.annotate(TEMPORAL_ORDER_SYMBOLS[int(tok)], xy=(t, 0.2), xytext=(0, -2),
                                       textcoords="offset points", ha="center", va="top", fontsize=10,
-                                      color=GREY, fontweight="bold", annotation_clip=False)
+                                      color=INK, fontweight="bold", annotation_clip=False)
             strip_ax.set_ylim(-1.1, 1.0)
             strip_ax.set_yticks([])
             strip_ax.grid(False)

@@ -25,7 +25,8 @@ from lstm_book.tasks import BEGIN, END, X, Y
 
 # Okabe & Ito (2008), without black and yellow.
 BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY = "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"
-GREY = "#8c8c8c"  # figure text, axes, ticks; ~3.4:1 on white and ~5:1 on Material's dark slate background
+GREY = "#8c8c8c"  # references: 3.4:1 on white, enough for a line (WCAG asks 3:1 of graphics), not for text
+INK = "#5f5f5f"  # the figures' text, axes and ticks: 6.4:1 on white, 5.9:1 on the light card figures get in the dark palette
 NEUTRAL = "#f2f2f2"  # the diverging scale's zero
 
 # What each colour means, everywhere in the book.
@@ -37,7 +38,8 @@ MEANINGS = {
     PURPLE: "a forget gate started at a larger constant bias (b_f = 2, 3)",
     GREEN: "the highlighted path of a diagram (what the paragraph beside it is about)",
     GREY: "a reference that is not a trained network of ours: chance, the article's numbers, the n-gram "
-          "model, the untrained model; and the figures' text and axes",
+          "model, the untrained model",
+    INK: "the figures' text, axes and ticks (never data)",
 }
 DIVERGING = (BLUE, NEUTRAL, VERMILLION)  # below zero, zero, above zero: the same way round everywhere
 SEQUENTIAL = "viridis"  # perceptually uniform, colour-blind-safe, readable on both themes
@@ -67,6 +69,17 @@ def symbol_fill(token: int, palette: dict | None = None) -> str | None:
     """The fill colour of a temporal-order token (X blue, Y vermillion, B/E grey), or None for a distractor."""
     role = SYMBOL_ROLES.get(int(token))
     return None if role is None else (palette or LIGHT)[role]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2.1's contrast ratio of two ``#rrggbb`` colours: 1 (none) to 21 (black on white); text needs 4.5."""
+    def luminance(hex_: str) -> float:
+        r, g, b = (c / 255 for c in bytes.fromhex(hex_[1:]))
+        f = lambda c: c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
 def sequential(k: int, n: int) -> str:
@@ -103,7 +116,7 @@ def sequential_stops(n: int = 17) -> list[str]:
 
 
 CSS_NAMES = {BLUE: "blue", VERMILLION: "vermillion", ORANGE: "orange", SKY: "sky", PURPLE: "purple", GREEN: "green",
-             GREY: "grey"}
+             GREY: "grey", INK: "ink"}
 
 
 def css() -> str:

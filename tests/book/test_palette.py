@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import matplotlib.colors
+from xml.etree import ElementTree
 
 from lstm_book.book import figures, palette
 
@@ -52,16 +53,48 @@ def test_the_diverging_scale_runs_the_same_way_round_in_figures_text_and_widgets
 def test_the_sequential_steps_are_legible_on_both_page_backgrounds():
     """Lines drawn in the sequential scale's steps keep 2:1 against white and the dark slate page
     (the middle of viridis; its ends are near-black and near-white)."""
-    def luminance(hex_):
-        r, g, b = (c / 255 for c in bytes.fromhex(hex_[1:]))
-        f = lambda c: c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
-
-    def contrast(a, b):
-        la, lb = sorted((luminance(a), luminance(b)), reverse=True)
-        return (la + 0.05) / (lb + 0.05)
-
     for n in (2, 3):
         for k in range(n):
             colour = palette.sequential(k, n)
-            assert contrast(colour, "#ffffff") >= 2 and contrast(colour, palette.DARK["bg"]) >= 2, colour
+            assert palette.contrast(colour, "#ffffff") >= 2 and palette.contrast(colour, palette.DARK["bg"]) >= 2, colour
+
+
+def test_contrast_is_wcag_s_ratio():
+    assert palette.contrast("#000000", "#ffffff") == 21.0 and palette.contrast("#777777", "#777777") == 1.0
+    assert round(palette.contrast("#767676", "#ffffff"), 2) == 4.54  # the lightest grey that passes AA on white
+
+
+def _card_colour() -> str:
+    """The light card the dark palette puts behind every figure (docs/stylesheets/extra.css)."""
+    css = (ROOT / "docs" / "stylesheets" / "extra.css").read_text(encoding="utf-8")
+    rule = re.search(r'\[data-md-color-scheme="slate"\] \.md-typeset figure img\[src\$="\.svg"\] \{([^}]*)\}', css)
+    assert rule, "extra.css: the dark palette's card behind SVG figures is gone"
+    return re.search(r"background-color:\s*(#[0-9a-fA-F]{6})", rule.group(1)).group(1)
+
+
+def test_text_in_every_figure_and_diagram_passes_wcag_aa():
+    """Every <text> of every committed figure has 4.5:1 against what it is read on: a matplotlib figure
+    against white (light palette, PDF) and the dark palette's card; a diagram's light file against white
+    and its dark file against the dark page."""
+    card, failures, checked = _card_colour(), [], 0
+    for path in sorted((ROOT / "docs" / "figures").rglob("*.svg")):
+        backgrounds = ([palette.DARK["bg"]] if path.stem.endswith("-dark") else ["#ffffff"] if path.stem.endswith("-light")
+                       else ["#ffffff", card])
+        for fill in _text_fills(ElementTree.parse(path).getroot()):
+            assert fill, f"{path.name}: a text without a colour of its own or of a group around it"
+            checked += 1
+            failures += [f"{path.relative_to(ROOT)}: {fill} on {bg} is {palette.contrast(fill, bg):.2f}:1"
+                         for bg in backgrounds if palette.contrast(fill, bg) < 4.5]
+    assert checked > 500, f"only {checked} texts found: are the figures' texts still text (svg.fonttype none)?"
+    assert not failures, "text below 4.5:1:\n" + "\n".join(sorted(set(failures)))
+
+
+def _text_fills(element, inherited: str | None = None):
+    """The fill of every <text> under ``element``: its own (attribute or style) or the nearest group's."""
+    own = element.get("fill") or dict(re.findall(r"([\w-]+)\s*:\s*([^;]+)", element.get("style", ""))).get("fill")
+    fill = own.strip() if own and own.strip().startswith("#") else inherited
+    if element.tag.rsplit("}", 1)[-1] == "text":
+        yield fill
+        return
+    for child in element:
+        yield from _text_fills(child, fill)

@@ -88,7 +88,7 @@ export function drawPlot(canvas, { x, y, series = [], lines = [], bands = [] }) 
     g.globalAlpha = 0.1;
     const a = X.at(band.from), b = X.at(band.to);
     g.fillRect(Math.min(a, b), top, Math.max(Math.abs(b - a), 2), bottom - top);
-    g.globalAlpha = 0.8;
+    g.globalAlpha = 1;  // labels in the text colour, at full strength: they pass contrast like the page's text
     g.textAlign = "center";
     g.fillText(band.label, (a + b) / 2, top + 10);
   }
@@ -118,9 +118,10 @@ export function drawPlot(canvas, { x, y, series = [], lines = [], bands = [] }) 
   // references, then the data
   for (const line of lines) {
     const py = Y.at(line.y);
-    g.strokeStyle = g.fillStyle = line.colour;
+    g.strokeStyle = line.colour;
     g.setLineDash(line.dash || []);
     g.beginPath(); g.moveTo(left, py); g.lineTo(right, py); g.stroke();
+    g.fillStyle = ink;  // the line keeps its colour; its label is text
     g.textAlign = "right";
     g.fillText(line.label, right - 2, py - 3);
   }

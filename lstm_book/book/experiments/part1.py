@@ -13,6 +13,7 @@ from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment
 from lstm_book.book.pipeline.inits import sigmoid
 from lstm_book.book.pipeline.tables import table
 from lstm_book.book.figures import GREY, book_style, new_figure
+from lstm_book.book.palette import INK
 from lstm_book.book.palette import sequential
 from matplotlib.figure import Figure
 
@@ -90,8 +91,8 @@ def sigmoid_tanh(x: np.ndarray) -> Figure:
             rf"$\sigma(1) \approx {s1:.2f}$",
             xy=(1, s1),
             xytext=(1.6, 0.35),
-            color=GREY,
-            arrowprops={"arrowstyle": "->", "color": GREY},
+            color=INK,
+            arrowprops={"arrowstyle": "->", "color": INK},
         )
         ax.axhline(0, color=GREY, linewidth=0.8)
         ax.set_xlim(x.min(), x.max())
