@@ -252,17 +252,16 @@ def lstm_stack_inference(
     # (a (L, B, ·) view of a) and each layer's own; per iteration j, every layer's h (hs[:, j]).
     steps = [(a_k, *blocks) for a_k, *blocks in zip(a.unbind(1), *(v.unbind(1) for v in a.chunk(4, dim=3)))]
     a_lk, hs_j, hs_lj = [v.unbind(0) for v in a], hs.unbind(1), [v.unbind(0) for v in hs]
-    xw: list[tuple[Tensor, ...]] = [()] * L  # each layer's input half W_ih x_t + b, per step of its chunk
     for j in range(T + (L - 1) * K):
         k = j % K
         lo, hi = max(0, (j - T) // K + 1), min(L, j // K + 1)  # the layers with a step t = j − l·K in [0, T)
-        if k == 0:  # each of them starts a chunk: its input half, from x or the layer below, at once
+        if k == 0:  # each of them starts a chunk: its input half W_ih x_t + b, from x or the layer below, at once
             for l in range(lo, hi):
                 t0 = j - l * K
                 below = x[t0 : t0 + K] if l == 0 else hs[l - 1, (l - 1) * K + 1 + t0 :][: min(K, T - t0)]
-                xw[l] = products[l][0](below.reshape(-1, below.shape[2])).split(B)
-        for l in range(lo, hi):  # a_t = W_ih x_t + b + W_hh h_{t-1}, layer by layer (each has its weight)
-            products[l][1].add(xw[l][k], hs_lj[l][j], out=a_lk[l][k])
+                products[l][0](below.reshape(-1, below.shape[2]), out=a[l, : below.shape[0]].view(-1, 4 * H))
+        for l in range(lo, hi):  # a_t += W_hh h_{t-1}, in place, layer by layer (each has its weight)
+            products[l][1].add(a_lk[l][k], hs_lj[l][j], out=a_lk[l][k])
         if hi - lo == L:
             _inference_step(*steps[k], c, sig_c, minus_two, hs_j[j + 1])
         else:  # filling or draining the wavefront: some layers have no step now
