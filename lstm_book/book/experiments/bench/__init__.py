@@ -38,7 +38,14 @@ and ``bench_lstm.svg``, with sidecars, which ``--redraw`` rebuilds like every ot
 Threads. The default is one torch thread for every variant. With batch 64 and hidden 64 each
 operation of a step is small, and on a machine shared with other jobs two OpenMP threads spend much
 of their time waiting for each other, which makes every variant several times slower and the
-ratios meaningless. One more row measures the flagship shape with a thread per core.
+ratios meaningless.
+
+Kernels and targets. At issue 23's two shapes (the flagship, and the 2 × 128 character model it was
+measured at) the hand-written LSTM is timed once more against ``torch.nn.LSTM`` with its products'
+kernels as calibrated (what every run uses) and with each kernel forced (``torch.mm``, oneDNN), all
+interleaved (:func:`~lstm_book.book.experiments.bench.timing.time_kernels`), with one thread and
+with a thread per core; the report keeps ``matmul.kernel_report()`` (every calibrated choice, both
+kernels' times) and the CPU model.
 """
 
 from __future__ import annotations
@@ -56,8 +63,8 @@ from lstm_book.book import figures
 from lstm_book.book.palette import sequential
 from lstm_book.book.experiments.bench.memory import measure_memory
 from lstm_book.book.experiments.bench.report import bench_ratios, markdown
-from lstm_book.book.experiments.bench.timing import (LABELS, VARIANTS, Shape, profile_forward, time_products,
-                                                     time_recording, time_shape)
+from lstm_book.book.experiments.bench.timing import (LABELS, VARIANTS, Shape, profile_forward, time_kernels,
+                                                     time_products, time_recording, time_shape)
 from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 
 
@@ -67,6 +74,7 @@ class Budget:
     h_sweep: tuple[Shape, ...]  # the flagship's length at several widths
     gru: tuple[Shape, ...]  # the GRU against torch.nn.GRU
     chapter: Shape | None  # the character model's shape (None: read from its experiment's full budget)
+    targets: tuple[Shape, ...]  # issue 23's shapes: each kernel choice, one thread and a thread per core
     memory_T: int
     repeats: int  # interleaved repeats per shape
     memory_runs: int  # subprocesses per variant
@@ -76,10 +84,11 @@ BUDGET = Tiers(
     quick=Budget(t_sweep=tuple(Shape(T, 16, batch=8, input_size=4) for T in (10, 20)),
                  h_sweep=tuple(Shape(20, H, batch=8, input_size=4) for H in (8, 16)),
                  gru=tuple(Shape(T, 16, batch=8, input_size=4) for T in (10, 20)),
-                 chapter=Shape(16, 16, batch=8, input_size=8), memory_T=50, repeats=3, memory_runs=1),
+                 chapter=Shape(16, 16, batch=8, input_size=8), targets=(Shape(20, 16, batch=8, input_size=4),),
+                memory_T=50, repeats=3, memory_runs=1),
     full=Budget(t_sweep=tuple(Shape(T, 64) for T in (50, 100, 200, 500)), h_sweep=tuple(Shape(100, H) for H in (32, 64, 128)),
-                gru=tuple(Shape(T, 64, batch=32) for T in (100, 300, 1000)), chapter=None, memory_T=1000, repeats=15,
-                memory_runs=3),
+                gru=tuple(Shape(T, 64, batch=32) for T in (100, 300, 1000)), chapter=None,
+                targets=(Shape(100, 64), Shape(128, 128, input_size=32)), memory_T=1000, repeats=15, memory_runs=3),
 )
 
 
@@ -103,11 +112,11 @@ def measure(setting: Setting, runs, results: dict) -> dict:
     load_before, start = os.getloadavg()[0], time.perf_counter()
     timings = [time_shape(shape, b.repeats, seed) for shape in dict.fromkeys(b.t_sweep + b.h_sweep)]
     flagship = b.t_sweep[1] if len(b.t_sweep) > 1 else b.t_sweep[0]  # T = 100, hidden 64 in the full plan
-    all_cores = None
-    if (os.cpu_count() or 1) > threads:  # the same shape once more, with a thread per core
-        torch.set_num_threads(os.cpu_count())
-        all_cores = time_shape(flagship, b.repeats, seed) | {"threads": os.cpu_count()}
-        torch.set_num_threads(threads)
+    targets = []
+    for n in dict.fromkeys((threads, os.cpu_count() or 1)):  # one thread, then a thread per core
+        torch.set_num_threads(n)
+        targets += [time_kernels(shape, b.repeats, seed) for shape in b.targets]
+    torch.set_num_threads(threads)
     gru_timings = [time_shape(shape, b.repeats, seed, family="GRU") for shape in b.gru]
     chapter = chapter_shape(b)
     chapter_timing, products = time_shape(chapter, b.repeats, seed), time_products(chapter, b.repeats, seed)
@@ -123,7 +132,7 @@ def measure(setting: Setting, runs, results: dict) -> dict:
         "timings": timings,
         "gru_timings": gru_timings,
         "chapter": {"timing": chapter_timing, "products": products},
-        "all_cores": all_cores,
+        "targets": targets,
         "recording": time_recording(flagship, b.repeats, seed),
         "profile": profile_forward(flagship, seed),
         "memory": measure_memory(memory_shape, b.memory_runs, seed, threads),

@@ -33,16 +33,7 @@ def markdown(report: dict) -> str:
                 f"| {r['T']} | {r['hidden']} | {label} | {r[f'{kind}_torch_ms']:.1f} "
                 f"| {cell(r, kind, 'autograd')} | {cell(r, kind, 'manual', True)} |"
             )
-    more = report.get("all_cores")
-    if more:
-        one = next(r for r in report["timings"] if (r["T"], r["hidden"]) == (more["T"], more["hidden"]))
-        lines += [
-            "",
-            f"With {more['threads']} torch threads per variant (a thread per core) at T = {more['T']}, hidden "
-            f"{more['hidden']}: a training step takes **{more['train_manual_ratio']:.2f}×** `nn.LSTM`'s time "
-            f"({more['train_torch_ms']:.1f} ms) and a forward **{more['forward_manual_ratio']:.2f}×** "
-            f"({more['forward_torch_ms']:.1f} ms, against {one['forward_torch_ms']:.1f} ms with one thread).",
-        ]
+    lines += _targets(report["targets"], m["cpu_model"])
     rec = report["recording"]
     lines += [
         "",
@@ -124,6 +115,28 @@ def markdown(report: dict) -> str:
         lines.append(f"| {LABELS[v]} | {mem[v]['median_MiB']:.1f} | "
                      f"{mem[v]['median_MiB'] / mem['torch']['median_MiB']:.2f}× |")
     return "\n".join(lines) + "\n"
+
+def _targets(rows: Sequence[Mapping], cpu: str) -> list[str]:
+    """Issue 23's table: at its shapes, our time over `nn.LSTM`'s with each kernel choice, per thread count."""
+    def ratio(r, kind, k):
+        lo, hi = r[f"{kind}_{k}_cpu_iqr"]
+        return f"{r[f'{kind}_{k}_ratio']:.2f}× ({r[f'{kind}_{k}_cpu_ratio']:.2f}×, {lo:.2f}–{hi:.2f})"
+    lines = [
+        "",
+        f"The products' kernels, on this CPU ({cpu}): the hand-written BPTT with the kernels its calibration "
+        "chose (what every run uses) and with each forced, against `nn.LSTM`, all interleaved; wall-clock ratio, "
+        "then in brackets the CPU-time ratio and the middle half of the repeats' CPU-time ratios.",
+        "",
+        "| shape | threads | measured | `nn.LSTM` (ms) | kernels as calibrated | all `torch.mm` | all oneDNN |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        shape = f"T {r['T']}, B {r['batch']}, I {r['input_size']}, H {r['hidden']} × {r['layers']}"
+        for kind, label in (("train", "training step"), ("forward", "forward")):
+            lines.append(f"| {shape} | {r['threads']} | {label} | {r[f'{kind}_torch_ms']:.1f} | **{ratio(r, kind, 'measured')}** "
+                         f"| {ratio(r, kind, 'blas')} | {ratio(r, kind, 'onednn')} |")
+    return lines
+
 
 # ----- its figure ---------------------------------------------------------------------------
 

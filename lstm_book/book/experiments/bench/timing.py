@@ -81,36 +81,72 @@ def time_shape(shape: Shape, repeats: int, seed: int, family: str = "LSTM") -> d
     """Interleaved timings of all variants at one shape; returns medians of ratios vs torch."""
     models = {v: build(v, shape, seed, family) for v in VARIANTS}
     x = torch.randn(shape.T, shape.batch, shape.input_size, generator=torch.Generator().manual_seed(seed))
-    for model in models.values():  # warm-up: allocator, thread pool, lazy initialisation
-        train_step(model, x)
-        forward(model, x)
-    times = {(kind, v): [] for kind in ("train", "forward") for v in VARIANTS}
-    cpu = {(kind, v): [] for kind in ("train", "forward") for v in VARIANTS}
-    for rep in range(repeats):
-        order = VARIANTS[rep % 3:] + VARIANTS[: rep % 3]  # rotate, so no variant always runs first
-        for kind, fn in (("train", train_step), ("forward", forward)):
-            for v in order:
-                start, start_cpu = time.perf_counter(), time.process_time()
-                fn(models[v], x)
-                times[(kind, v)].append(time.perf_counter() - start)
-                cpu[(kind, v)].append(time.process_time() - start_cpu)
+    times, cpu = _interleaved(VARIANTS, lambda v, fn: fn(models[v], x), repeats)
     result = {"T": shape.T, "hidden": shape.hidden, "batch": shape.batch, "input_size": shape.input_size,
               "layers": shape.layers, "repeats": repeats}
     for kind in ("train", "forward"):
-        base = times[(kind, "torch")]
-        result[f"{kind}_torch_ms"] = 1e3 * statistics.median(base)
-        for v in ("autograd", "manual"):
-            ratios = [a / b for a, b in zip(times[(kind, v)], base)]
-            result[f"{kind}_{v}_ratio"] = statistics.median(ratios)
-            q = statistics.quantiles(ratios, n=4) if len(ratios) >= 4 else [min(ratios), 0, max(ratios)]
-            result[f"{kind}_{v}_iqr"] = [q[0], q[2]]
-            # CPU time of this process: not inflated while other jobs hold the cores (with one
-            # thread the cleanest measure on a shared machine; with more, it counts spinning too)
-            cpu_ratios = [a / b for a, b in zip(cpu[(kind, v)], cpu[(kind, "torch")])]
-            result[f"{kind}_{v}_cpu_ratio"] = statistics.median(cpu_ratios)
-            q = statistics.quantiles(cpu_ratios, n=4) if len(cpu_ratios) >= 4 else [min(cpu_ratios), 0, max(cpu_ratios)]
-            result[f"{kind}_{v}_cpu_iqr"] = [q[0], q[2]]
+        result |= _summary(kind, "torch", ("autograd", "manual"), times, cpu)
     return result
+
+
+KERNEL_CHOICES = {"measured": None, "blas": "blas", "onednn": "onednn"}  # name → lstm_book.matmul.force_kernel
+
+
+def time_kernels(shape: Shape, repeats: int, seed: int) -> dict:
+    """The hand-written LSTM with its products' kernels as calibrated (``measured``, what every run uses) and
+    with each kernel forced (``blas``: ``torch.mm``; ``onednn``), against ``torch.nn.LSTM``, all four
+    interleaved: ratios as in :func:`time_shape`, keys ``{kind}_{choice}_ratio`` …, and the thread count."""
+    from lstm_book import matmul
+
+    models = {"torch": build("torch", shape, seed), "ours": build("manual", shape, seed)}
+    x = torch.randn(shape.T, shape.batch, shape.input_size, generator=torch.Generator().manual_seed(seed))
+
+    def call(name: str, fn) -> None:
+        with matmul.force_kernel(KERNEL_CHOICES.get(name)):
+            fn(models["torch" if name == "torch" else "ours"], x)
+
+    times, cpu = _interleaved(("torch", *KERNEL_CHOICES), call, repeats)
+    result = {"T": shape.T, "hidden": shape.hidden, "batch": shape.batch, "input_size": shape.input_size,
+              "layers": shape.layers, "repeats": repeats, "threads": torch.get_num_threads()}
+    for kind in ("train", "forward"):
+        result |= _summary(kind, "torch", KERNEL_CHOICES, times, cpu)
+    return result
+
+
+def _interleaved(names: tuple[str, ...], call, repeats: int) -> tuple[dict, dict]:
+    """``call(name, fn)`` for ``fn`` a training step and a forward, every name in each repeat, in an order that
+    rotates from one repeat to the next (so none always runs first), after one warm-up call of each
+    (allocator, thread pool, lazy initialisation, a kernel's calibration): seconds per (kind, name), in
+    wall-clock and in this process's CPU time."""
+    kinds = (("train", train_step), ("forward", forward))
+    for name in names:
+        for _, fn in kinds:
+            call(name, fn)
+    times = {(kind, n): [] for kind, _ in kinds for n in names}
+    cpu = {(kind, n): [] for kind, _ in kinds for n in names}
+    for rep in range(repeats):
+        order = names[rep % len(names):] + names[: rep % len(names)]
+        for kind, fn in kinds:
+            for name in order:
+                start, start_cpu = time.perf_counter(), time.process_time()
+                call(name, fn)
+                times[(kind, name)].append(time.perf_counter() - start)
+                cpu[(kind, name)].append(time.process_time() - start_cpu)
+    return times, cpu
+
+
+def _summary(kind: str, base: str, variants, times: dict, cpu: dict) -> dict:
+    """Medians over repeats of each variant's time over ``base``'s in the same repeat, with the middle half of
+    those ratios, in wall-clock time (``{kind}_{v}_ratio``, ``_iqr``) and in this process's CPU time
+    (``_cpu_ratio``, ``_cpu_iqr``: not inflated while other jobs hold the cores; with one thread the cleanest
+    measure on a shared machine, with more it counts spinning too); and ``base``'s median time in ms."""
+    out = {f"{kind}_{base}_ms": 1e3 * statistics.median(times[(kind, base)])}
+    for v in variants:
+        for suffix, clock in (("", times), ("_cpu", cpu)):
+            ratios = [a / b for a, b in zip(clock[(kind, v)], clock[(kind, base)])]
+            q = statistics.quantiles(ratios, n=4) if len(ratios) >= 4 else [min(ratios), 0, max(ratios)]
+            out[f"{kind}_{v}{suffix}_ratio"], out[f"{kind}_{v}{suffix}_iqr"] = statistics.median(ratios), [q[0], q[2]]
+    return out
 
 
 def time_recording(shape: Shape, repeats: int, seed: int) -> dict:
