@@ -142,9 +142,19 @@ def kernel_report() -> dict:
         for (op, rows, sizes, threads), c in sorted(_calibrations.items(), key=lambda kv: repr(kv[0]))
     ]
     forced = None if ONEDNN is None else ("onednn" if ONEDNN else "blas")
-    return {"cpu": cpu_model(), "torch": torch.__version__, "threads": torch.get_num_threads(),
+    return {"cpu": cpu_model(), "torch": str(torch.__version__), "threads": torch.get_num_threads(),
             "onednn_available": AVAILABLE, "forced": forced, "keep_rounding": KEEP_ROUNDING,
             "reference": REFERENCE, "choices": choices}
+
+
+def provenance() -> dict:
+    """What a training run's float32 numbers depend on here, for its checkpoint (never for a cache key): the
+    CPU, PyTorch, the threads, the switches, and each calibrated shape class's kernel. With ``KEEP_ROUNDING``
+    on, the timed choices can change only classes whose kernels agree bit for bit, so the same CPU kind
+    with the same PyTorch, ``REFERENCE`` and switches gives the same numbers."""
+    report = kernel_report()
+    kernels = [f"{c['op']} {c['rows']}×{tuple(c['sizes'])} t{c['threads']}: {c['kernel']}" for c in report.pop("choices")]
+    return {**report, "kernels": kernels}
 
 
 # --8<-- [start:linear]

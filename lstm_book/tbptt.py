@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from . import matmul
 from .lm import LOG2E
 from .training import History, load_checkpoint, progress_bar, save_checkpoint
 
@@ -154,7 +155,8 @@ def fit(model: nn.Module, train_ids: np.ndarray, evaluate_fn: Callable[[nn.Modul
             carried = None if states is None else [s.detach().cpu().clone() for s in states]
             save_checkpoint(checkpoint, {"model": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
                                          "optimizer": optimizer.state_dict(), "step": step, "state": carried,
-                                         "history": history, "snapshots": kept, "complete": step >= config.steps})
+                                         "history": history, "snapshots": kept, "complete": step >= config.steps,
+                                         "provenance": matmul.provenance()})
     finally:
         bar.close()
     model.eval()

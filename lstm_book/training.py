@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from . import matmul
 from .files import atomic_path
 
 
@@ -297,7 +298,7 @@ def fit(
             if checkpoint is not None:
                 weights = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
                 state = {"model": weights, "optimizer": optimizer.state_dict(), "shuffle": shuffle.get_state(),
-                         "history": history.to_dict(), "complete": finished}
+                         "history": history.to_dict(), "complete": finished, "provenance": matmul.provenance()}
                 if config.keep_snapshots:
                     kept.append(weights)
                     state["snapshots"] = kept

@@ -10,11 +10,13 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from unittest import mock
 from pathlib import Path
 
 import pytest
 import torch
 
+from lstm_book import matmul
 from lstm_book.book.pipeline.registry import DEFAULT, EXPERIMENTS
 from lstm_book.book.experiments import explorer, notebooks
 from lstm_book.book.pipeline.interface import Experiment, Tiers, FigureOutput, Fragment, Setting, SvgOutput
@@ -168,8 +170,14 @@ def test_quick_run_writes_everything_and_is_deterministic(tmp_path):
             assert json.loads((a / o.name).with_suffix(".json").read_text())["quick"] is True
 
     env = results["environment"]
-    assert {"torch", "threads", "device", "git_commit", "wall_seconds"} <= set(env)
+    assert {"torch", "threads", "device", "git_commit", "wall_seconds", "cpu_model"} <= set(env)
     runs = results["runs"]
+    for r in runs:  # where and how each run was trained: in its provenance, never in its cache key
+        assert r["trained_on"]["cpu"] == env["cpu_model"] and r["trained_on"]["reference"] == matmul.REFERENCE
+    flagship_spec = next(s for s in EXPERIMENTS["flagship"].specs(Setting(quick=True)))
+    key = flagship_spec.cache_file()
+    with mock.patch.object(matmul, "REFERENCE", "onednn"), mock.patch.object(matmul, "cpu_model", lambda: "another CPU"):
+        assert flagship_spec.cache_file() == key
     assert any(r["flagship"] and r["cell"] == "lstm" for r in runs)
     assert any(r["cell"] == "rnn" for r in runs)
     for r in runs:

@@ -90,8 +90,18 @@ def test_a_finished_run_is_loaded_not_retrained(tmp_path):
 def test_checkpoints_are_plain_tensors_and_leave_no_temp_files(tmp_path):
     run(tmp_path, epochs=1)
     state = torch.load(tmp_path / "ckpt.pt", weights_only=True)  # raises if anything but tensors/containers
-    assert set(state) >= {"model", "optimizer", "shuffle", "history", "complete"}
+    assert set(state) >= {"model", "optimizer", "shuffle", "history", "complete", "provenance"}
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]
+
+
+def test_a_checkpoint_records_the_cpu_and_the_kernels(tmp_path):
+    from lstm_book import matmul
+
+    run(tmp_path, epochs=1)
+    trained_on = load_checkpoint(tmp_path / "ckpt.pt")["provenance"]
+    assert trained_on["cpu"] == matmul.cpu_model() and trained_on["torch"] == torch.__version__
+    assert trained_on["reference"] == matmul.REFERENCE and trained_on["keep_rounding"] is matmul.KEEP_ROUNDING
+    assert trained_on["kernels"] and all(k.endswith((": blas", ": onednn")) for k in trained_on["kernels"])
 
 
 def test_snapshots_keep_the_weights_of_every_epoch_across_an_interruption(tmp_path):

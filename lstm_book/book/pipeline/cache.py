@@ -77,11 +77,17 @@ class Runs:
         self.used.add(spec.name)
         record = spec.record(history, model)
         if record is not None:
-            self.records[spec.name] = record
+            self.records[spec.name] = {**record, "trained_on": self.provenance(spec)}
         last = history.test_acc[-1] if len(history) else float("nan")
         print(f"   {spec.name}: {len(history)} epochs, final test acc {last:.3f}, "
               f"{sum(history.seconds):.0f} s of training", flush=True)
         return history, model
+
+    def provenance(self, spec) -> dict | None:
+        """Where and how a run was trained (``lstm_book.matmul.provenance()``: CPU, PyTorch, kernels), from its
+        checkpoint; ``None`` for a checkpoint written before it was recorded. Not part of the cache key, so a
+        cached run is reused on any machine."""
+        return training.load_checkpoint(self.path(spec)).get("provenance")
 
     def model_after(self, spec, epoch: int) -> nn.Module:
         """The run's model after ``epoch`` epochs (0: its seeded initial weights), from its kept snapshots."""

@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from lstm_book import training
+from lstm_book.matmul import cpu_model
 from lstm_book.files import atomic_write_text
 from lstm_book.book.pipeline.registry import DEFAULT, EXPERIMENTS
 from lstm_book.book.pipeline.cache import Runs
@@ -81,7 +82,7 @@ def run(names: list[str] | None, opt: Options) -> dict:
     results_path = opt.out / "results.json"
     results = read_results(results_path)
     provenance = {"seed": opt.seed, "quick": opt.quick, "torch": torch.__version__, "git_commit": commit,
-                  "device": str(device)}
+                  "device": str(device), "cpu_model": cpu_model()}
     if opt.redraw:
         return redraw(selected, results, opt.out, provenance)
     cache = opt.out / ".cache"
@@ -113,7 +114,8 @@ def run(names: list[str] | None, opt: Options) -> dict:
     results["environment"] = {
         "torch": torch.__version__, "python": platform.python_version(), "threads": torch.get_num_threads(),
         "device": str(device), "git_commit": commit, "wall_seconds": round(total, 1), "quick": opt.quick,
-        "seed": opt.seed, "experiments": selected, "machine": platform.machine(), "cpu_count": os.cpu_count()}
+        "seed": opt.seed, "experiments": selected, "machine": platform.machine(), "cpu_count": os.cpu_count(),
+        "cpu_model": cpu_model()}
     if names is None and runs.trained:  # a complete run that trained: record its time, for the pages
         results["full_run"] = {"wall_seconds": round(total, 1), "quick": opt.quick, "jobs": opt.jobs,
                                "threads": opt.threads, "timings": timings, "forced": opt.force,
