@@ -99,8 +99,9 @@ def markdown(report: dict) -> str:
             f"({prod['hidden']} × {4 * prod['hidden']}): {prod['mkl_us']:.0f} µs in `torch.mm` (PyTorch's BLAS, "
             f"MKL) and {prod['onednn_us']:.0f} µs in oneDNN with the weight reordered once"
             + ("" if prod["onednn_used"] else " (this PyTorch has no oneDNN linear op: both are `torch.mm`)")
-            + f", which `lstm_book.bptt` uses (medians of {r['repeats']} interleaved repeats of {prod['calls']} products; "
-            f"the median of the repeats' ratios is {prod['ratio']:.2f}).",
+            + f" (medians of {r['repeats']} interleaved repeats of {prod['calls']} products; the median of the repeats' "
+            f"ratios is {prod['ratio']:.2f}); the calibration gave this class to "
+            + ("`torch.mm`" if prod["chosen"] == "blas" else "oneDNN") + ".",
         ]
     mem = report["memory"]
     lines += [
