@@ -382,14 +382,17 @@ def test_the_results_table_bolds_the_best_model_of_each_column_whichever_it_is(q
 
 
 @pytest.mark.slow
-def test_the_sweep_names_the_first_width_at_which_a_unit_reaches_the_threshold(quick):
+def test_the_sweep_names_the_widths_at_which_a_unit_reaches_the_threshold(quick):
     results = json.loads(json.dumps({k: v for k, v in quick.items() if k != "out"}))
     sweep = results["charlm"]["sweep"]
-    for k, row in enumerate(sweep["best_r"]["trained"]):  # column reaches 0.8 from the second width on
-        row.update({f: 0.3 for f in FEATURES} | {"column": [0.5, -0.85, 0.9][k]})
+    w = sweep["widths"]
+    for k, row in enumerate(sweep["best_r"]["trained"]):  # column from the second width on; indentation at the first only
+        row.update({f: 0.3 for f in FEATURES} | {"column": [0.5, -0.85, 0.9][k], "indentation": [0.9, 0.5, 0.7][k]})
     text = fragment(results, "charlm_sweep_summary")
-    assert f"*column* from {sweep['widths'][1]} units" in text and "inside a string" in text
-    assert f"*column* at {sweep['widths'][1]}" in fragment(results, "charlm_results")
+    assert f"*column* from {w[1]} units on" in text and "inside a string" in text
+    assert f"*indentation* at {w[0]} units (not at {w[1]}, {w[2]})" in text
+    box = fragment(results, "charlm_results")
+    assert f"*column* from {w[1]} units on" in box and f"*indentation* at {w[0]} units (not at {w[1]}, {w[2]})" in box
 
 
 @pytest.mark.slow

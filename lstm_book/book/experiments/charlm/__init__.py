@@ -254,11 +254,10 @@ def results_box(r: dict) -> str:
                     if strong else "")
                  + (". Not reached: " + ", ".join(f"*{unit_search.LABELS[f]}* ({cells[f]['r_test']:+.2f})" for f in weak)
                     if weak else "") + ".")
-    first = sweep.appears(r["sweep"])
-    seen = [f"*{unit_search.LABELS[f]}* at {w}" for f, w in first.items() if w is not None]
     widths = r["sweep"]["widths"]
+    seen = [f"*{unit_search.LABELS[f]}* {sweep.widths_text(widths, w)}" for f, w in sweep.reached_at(r["sweep"]).items() if w]
     lines.append(f"**Width**: trained the same way at {', '.join(map(str, widths))} units, "
-                 + (f"the first width at which a unit reaches |r| ≥ {unit_search.THRESHOLDS[1]}: {'; '.join(seen)}."
+                 + (f"a unit reaches |r| ≥ {unit_search.THRESHOLDS[1]} for {'; '.join(seen)}."
                     if seen else f"no width gives a unit with |r| ≥ {unit_search.THRESHOLDS[1]} for any feature."))
     q = quote_headline(r)
     if q:

@@ -20,14 +20,19 @@ from lstm_book.features import FEATURES
 STRONG = THRESHOLDS[1]  # |r| of a unit that follows its feature clearly (the ledger's "supported")
 
 
-def first_width(widths: Sequence[int], r: Sequence[float]) -> int | None:
-    """The narrowest width whose best unit reaches |r| ≥ 0.8 on the test files (None: no width does)."""
-    return next((w for w, x in zip(widths, r) if abs(x) >= STRONG), None)
+def reached_at(s: dict) -> dict[str, list[int]]:
+    """For each feature, the widths whose best unit reaches |r| ≥ ``STRONG`` on the test files after training."""
+    return {f: [w for w, row in zip(s["widths"], s["best_r"]["trained"]) if abs(row[f]) >= STRONG] for f in FEATURES}
 
 
-def appears(s: dict) -> dict[str, int | None]:
-    """Each feature's :func:`first_width` after training."""
-    return {f: first_width(s["widths"], [row[f] for row in s["best_r"]["trained"]]) for f in FEATURES}
+def widths_text(widths: Sequence[int], reached: Sequence[int]) -> str:
+    """Where a feature's unit reaches the threshold, in words: "from 128 units on" when every wider model
+    reaches it too, else the widths that do and, in brackets, the wider ones that do not."""
+    wider = [w for w in widths if w > reached[0]]
+    if all(w in reached for w in wider):
+        return f"from {reached[0]} units on" if wider else f"at {reached[0]} units"
+    return (f"at {', '.join(map(str, reached))} units (not at "
+            + ", ".join(str(w) for w in wider if w not in reached) + ")")
 
 
 def figure(s: dict, ngram: tuple[str, float]) -> Figure:
@@ -70,9 +75,9 @@ def render(s: dict, ngram_label: str, ngram_bpc: float) -> list[Output]:
                        for f in FEATURES])
     sweep_table = table(["units", "parameters", "validation bits/char", "test bits/char"]
                         + [f"{LABELS[f]}: \\|r\\|" for f in FEATURES], rows, "rrrr" + "r" * len(FEATURES))
-    first = appears(s)
-    reached = [f"*{LABELS[f]}* from {w} units" for f, w in first.items() if w is not None]
-    missed = [LABELS[f] for f, w in first.items() if w is None]
+    at = reached_at(s)
+    reached = [f"*{LABELS[f]}* {widths_text(s['widths'], w)}" for f, w in at.items() if w]
+    missed = [LABELS[f] for f, w in at.items() if not w]
     beats = [w for w, b in zip(s["widths"], s["bpc"]["test"]) if b < ngram_bpc]
     sentence = (f"Trained the same way, the LSTM beats the {ngram_label} on the test files "
                 + (f"from {beats[0]} units on" if beats else "at none of these widths")
