@@ -67,7 +67,7 @@ def test_contrast_is_wcag_s_ratio():
 def _card_colour() -> str:
     """The light card the dark palette puts behind every figure (docs/stylesheets/extra.css)."""
     css = (ROOT / "docs" / "stylesheets" / "extra.css").read_text(encoding="utf-8")
-    rule = re.search(r'\[data-md-color-scheme="slate"\] \.md-typeset figure img\[src\$="\.svg"\] \{([^}]*)\}', css)
+    rule = re.search(r'\[data-md-color-scheme="slate"\] \.md-typeset img\[src\$="\.svg"\] \{([^}]*)\}', css)
     assert rule, "extra.css: the dark palette's card behind SVG figures is gone"
     return re.search(r"background-color:\s*(#[0-9a-fA-F]{6})", rule.group(1)).group(1)
 
