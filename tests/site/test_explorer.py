@@ -202,11 +202,12 @@ def _js_forward(page, data_url: str, tokens: torch.Tensor, K: int, L: int, H: in
 def test_javascript_forward_equals_pytorch_on_held_out_sequences(browser, server, exported, model):
     """lstm.js (float64 arithmetic on the exported float32 weights) against the rebuilt model.
 
-    On the first 128 sequences of the flagship's held-out set (T = 100), against PyTorch float32:
-    logits within 1e-4 (also against torch.nn.LSTM itself), i, f, g, o and h within 1e-5, c within
-    1e-5 relative to max(1, |c|): c reaches |c| ≈ 45, where float32's own spacing is 4e-6 and PyTorch
-    float32 is 3e-5 away from the exact value. The same predicted class on every sequence. Against
-    PyTorch float64, every value within 1e-9, also at T = 90 and T = 120 (where float32 drifts further).
+    The exact check is against PyTorch float64 on the same weights: every logit, gate and state within
+    1e-9, on the first 128 sequences of the flagship's held-out set (T = 100) and at T = 90 and T = 120.
+    Against PyTorch float32 (and torch.nn.LSTM itself) the logits agree within 1e-4 and every sequence
+    gets the same predicted class; the gates' and states' float32 differences are printed, not bounded:
+    they measure float32's own rounding (c reaches |c| of tens, and a retrained model moved PyTorch
+    float32's c 2.5e-5 from lstm.js while lstm.js stayed within 1e-9 of float64), not lstm.js.
     """
     m = exported["model"]
     held_out = held_out_set(100, 1000).tokens[:HELD_OUT]
@@ -243,10 +244,7 @@ def test_javascript_forward_equals_pytorch_on_held_out_sequences(browser, server
     worst = {"logits": (js_logits - logits.double()).abs().max().item()}
     for k in GATE_NAMES:
         theirs = gates[k].transpose(1, 2).double()  # (L, N, T, H)
-        diff = (js_gates[k] - theirs).abs()
-        worst[k] = diff.max().item()
-        scale = theirs.abs().clamp(min=1.0) if k == "c" else 1.0
-        assert (diff <= 1e-5 * scale).all(), f"{k}: lstm.js differs from PyTorch float32 by {worst[k]:.2e}"
+        worst[k] = (js_gates[k] - theirs).abs().max().item()
     print(f"\nlstm.js vs PyTorch float32, {HELD_OUT} held-out sequences, max |difference|: "
           + ", ".join(f"{k} {v:.1e}" for k, v in worst.items())
           + f"; vs float64 on {sum(len(t) for t in cases)} sequences (T = 90, 100, 120): {worst64:.1e}")
