@@ -50,3 +50,13 @@ def test_the_bench_is_not_in_the_default_run():
     from lstm_book.book.pipeline.registry import DEFAULT, EXPERIMENTS
 
     assert "bench" in EXPERIMENTS and "bench" not in DEFAULT
+
+
+def test_the_chapter_row_times_the_character_model_s_own_shape():
+    from lstm_book.book.experiments import bench, charlm
+
+    c, shape = charlm.BUDGET.full, bench.chapter_shape(bench.BUDGET.full)
+    spec = charlm.lm_spec(charlm.Setting(), "lstm", c.hidden_size)
+    model = spec.build()
+    assert (shape.T, shape.batch, shape.hidden, shape.layers) == (c.bptt, c.batch_size, c.hidden_size, c.num_layers)
+    assert (shape.input_size, shape.layers) == (model.rnn.input_size, model.rnn.num_layers)

@@ -100,7 +100,7 @@ def chapter_shape(b: Budget) -> Shape:
     from lstm_book.book.experiments.charlm import lm_runs
 
     c, spec = charlm.BUDGET.full, lm_runs.LMSpec
-    return Shape(c.bptt, c.hidden_size, batch=c.batch_size, input_size=spec.embed_dim, layers=spec.num_layers)
+    return Shape(c.bptt, c.hidden_size, batch=c.batch_size, input_size=spec.embed_dim, layers=c.num_layers)
 
 
 def specs(setting: Setting) -> list:
