@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_book import corpus, lm, probes, tbptt, training
-from lstm_book.book.experiments.charlm import order_sentence, render
+from lstm_book import corpus, lm, matmul, probes, tbptt, training
+from lstm_book.book.experiments.charlm import order_sentence, render, specs
+from lstm_book.book.pipeline.interface import Setting
 from lstm_book.book.pipeline.tables import coloured_text
 from lstm_book.features import FEATURES, closers, python_features
 from lstm_book.ngram import KneserNey
@@ -416,6 +417,9 @@ def test_the_quick_run_writes_every_fragment_and_figure(quick):
     # the RNN matched on parameters, not on width
     assert abs(r["params"]["rnn"] - r["params"]["lstm"]) < 0.02 * r["params"]["lstm"] < r["params"]["lstm"] - r["params"]["rnn_width"]
     assert r["config"]["rnn_width"]["hidden_size"] == r["config"]["lstm"]["hidden_size"] < r["config"]["rnn"]["hidden_size"]
+    # every run of the tier says where and how it was trained
+    assert set(r["trained_on"]) == {spec.name for spec in specs(Setting(quick=True))}
+    assert all(p["cpu"] == matmul.cpu_model() and p["reference"] == matmul.REFERENCE for p in r["trained_on"].values())
     # the sweep: every width, the widest being the page's LSTM, scored like it
     s = r["sweep"]
     assert s["widths"][-1] == r["config"]["lstm"]["hidden_size"] and len(s["bpc"]["test"]) == len(s["widths"])

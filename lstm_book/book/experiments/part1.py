@@ -13,8 +13,7 @@ from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment
 from lstm_book.book.pipeline.inits import sigmoid
 from lstm_book.book.pipeline.tables import table
 from lstm_book.book.figures import GREY, book_style, new_figure
-from lstm_book.book.palette import INK
-from lstm_book.book.palette import sequential
+from lstm_book.book.palette import INK, sequential
 from matplotlib.figure import Figure
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from lstm_book import training
+from lstm_book import matmul, training
 
 FollowUp = Callable[[object, training.History], list]  # (finished spec, its history) -> runs it unlocks
 
@@ -54,6 +54,7 @@ class Runs:
         self.records: dict[str, dict] = {}  # entries of results.json's "runs", by name
         self.used: set[str] = set()  # runs read through train() since the last clear_used()
         self._forced: set[Path] = set()  # checkpoints already deleted by --force
+        self._trained_on: dict[str, dict | None] = {}  # provenance of each run read by train(), by name
 
     def path(self, spec) -> Path:
         return self.cache / spec.cache_file()
@@ -69,12 +70,16 @@ class Runs:
     def train(self, spec) -> tuple[training.History, nn.Module]:
         """Train, resume or load one run; returns its history and its model (on the CPU, eval mode)."""
         state = self._checkpoint(spec)
-        if not (state and state.get("complete")):
+        cached = bool(state and state.get("complete"))
+        if not cached:
             self.trained.add(spec.name)
         model = spec.build()
         history = spec.fit(model, self.path(spec), self.device, self.progress)
         model.cpu().eval()
         self.used.add(spec.name)
+        # a finished checkpoint says where it was trained (None if written before that was recorded); a run this
+        # call finished was trained by this process
+        self._trained_on[spec.name] = state.get("provenance") if cached else matmul.provenance()
         record = spec.record(history, model)
         if record is not None:
             self.records[spec.name] = {**record, "trained_on": self.provenance(spec)}
@@ -84,10 +89,10 @@ class Runs:
         return history, model
 
     def provenance(self, spec) -> dict | None:
-        """Where and how a run was trained (``lstm_book.matmul.provenance()``: CPU, PyTorch, kernels), from its
-        checkpoint; ``None`` for a checkpoint written before it was recorded. Not part of the cache key, so a
+        """Where and how a run read by :meth:`train` was trained (``lstm_book.matmul.provenance()``: CPU, PyTorch,
+        kernels); ``None`` for a checkpoint written before it was recorded. Not part of the cache key, so a
         cached run is reused on any machine."""
-        return training.load_checkpoint(self.path(spec)).get("provenance")
+        return self._trained_on[spec.name]
 
     def model_after(self, spec, epoch: int) -> nn.Module:
         """The run's model after ``epoch`` epochs (0: its seeded initial weights), from its kept snapshots."""
