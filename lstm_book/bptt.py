@@ -118,12 +118,12 @@ def _forward_scan(
     c_buf, tanh_c = c_0.new_empty((B + N, H) if packed else (T + 1, B, H)), c_0.new_empty(all_steps(H))
     slots = c_buf.view(B + N, H).split(sizes + [B] if reverse else [B] + sizes)
     c_init, cs = (slots[T], slots[:T]) if reverse else (slots[0], slots[1:])
-    c_init.copy_(c_0)
+    torch.mul(c_0, 2, out=c_init)  # the loop keeps 2c_t (exact: a power of two); halved once at the end
     c_prev, tcs = _previous(cs, c_init, reverse), tanh_c.view(N, H).split(sizes)
     if weight_hr is not None:  # m_t = o_t ⊙ tanh(c_t) before the projection of Eq. (21); not kept
         weight_hr_t, m = weight_hr.t(), c_0.new_empty(B, H)
         ms = [_leading(m, n) for n in sizes]
-    one, two = c_0.new_ones(()), c_0.new_full((), 2.0)  # as tensors: a Python number is converted at every call
+    minus_one = c_0.new_full((), -1.0)  # as a tensor: a Python number is converted at every call
     # The input half of every step's pre-activations at once: a_t = W_ih x_t + b (+ W_hh h_{t-1} below).
     gates = input_half(layout.rows(x, 0, T))  # (N, 4H), one product for the whole sequence
     a = gates.split(sizes)
@@ -131,14 +131,16 @@ def _forward_scan(
     for t in range(T - 1, -1, -1) if reverse else range(T):
         recurrent.add(a[t], h_prev[t], out=a[t])  # a_t += W_hh h_{t-1}: the only matrix product per step
         a[t].sigmoid_()  # Eqs. (4), (5), (8): f_t, i_t, o_t; and s_t = σ(2a_g), so g_t = 2 s_t − 1 (Eq. 6)
-        torch.mul(f[t], c_prev[t], out=cs[t])  # Eq. (7): c_t = f_t ⊙ c_{t-1} ...
-        cs[t].addcmul_(i[t], s[t], value=2).sub_(i[t])  # ... + i_t ⊙ g_t = 2 i_t ⊙ s_t − i_t
+        # Eq. (7), doubled: 2c_t = f_t ⊙ 2c_{t-1} + 2 i_t ⊙ g_t, where 2 i_t ⊙ g_t = 4 i_t ⊙ s_t − 2 i_t
+        torch.mul(f[t], c_prev[t], out=cs[t]).addcmul_(i[t], s[t], value=4).sub_(i[t], alpha=2)
         # tanh(c_t) = 2σ(2c_t) − 1 (cheaper than a tanh), for Eqs. (9), (13) and (14)
-        torch.mul(cs[t], two, out=tcs[t]).sigmoid_().mul_(two).sub_(one)
+        torch.sigmoid(cs[t], out=tcs[t])
+        torch.add(minus_one, tcs[t], alpha=2, out=tcs[t])
         if weight_hr is None:
             torch.mul(o[t], tcs[t], out=hs[t])  # Eq. (9): h_t = o_t ⊙ tanh(c_t)
         else:  # Eq. (21): h_t = W_hr (o_t ⊙ tanh(c_t)), the projection of LSTMP
             torch.mm(torch.mul(o[t], tcs[t], out=ms[t]), weight_hr_t, out=hs[t])
+    c_buf.mul_(0.5)  # 2c_t ↦ c_t, exact
     if packed:  # each sequence ends at its own last step
         last = last_rows(sizes, x.device)
         h_n, c_n = output.index_select(0, last), c_buf.index_select(0, B + last)
