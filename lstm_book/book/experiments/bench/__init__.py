@@ -46,6 +46,10 @@ kernels as calibrated (what every run uses) and with each kernel forced (``torch
 interleaved (:func:`~lstm_book.book.experiments.bench.timing.time_kernels`), with one thread and
 with a thread per core; the report keeps ``matmul.kernel_report()`` (every calibrated choice, both
 kernels' times) and the CPU model.
+
+Where the time goes. ``torch.profiler`` splits one forward pass at the flagship's shape by operator,
+and a training step into the matrix products and everything else, against ``torch.nn.LSTM``'s whole
+step in the same profile: how much room the products leave a training step held to 1.05× torch's.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ from lstm_book.book import figures
 from lstm_book.book.palette import sequential
 from lstm_book.book.experiments.bench.memory import measure_memory
 from lstm_book.book.experiments.bench.report import bench_ratios, markdown
-from lstm_book.book.experiments.bench.timing import (LABELS, VARIANTS, Shape, profile_forward, time_kernels,
+from lstm_book.book.experiments.bench.timing import (LABELS, VARIANTS, Shape, profile_forward, profile_train, time_kernels,
                                                      time_products, time_recording, time_shape)
 from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 
@@ -140,6 +144,7 @@ def measure(setting: Setting, runs, results: dict) -> dict:
         "targets": targets,
         "recording": time_recording(flagship, b.repeats, seed),
         "profile": profile_forward(flagship, seed),
+        "train_profile": profile_train(flagship, seed),
         "memory": measure_memory(memory_shape, b.memory_runs, seed, threads),
         "kernels": matmul.kernel_report(),  # every product's kernel as calibrated on this CPU, with both times
     }

@@ -172,26 +172,36 @@ def time_recording(shape: Shape, repeats: int, seed: int) -> dict:
             "ratio": statistics.median(g / p for g, p in zip(times["gates"], times["plain"]))}
 
 
-PYTHON_ROW = "model(x)"  # the profiler row that wraps one forward call
+PYTHON_ROW = "model(x)"  # the profiler row that wraps the profiled calls
+PRODUCTS = frozenset({"aten::addmm", "aten::mm", "mkldnn::_linear_pointwise"})  # the matrix products' operators
+
+
+def _operator_times(model: torch.nn.Module, fn, x: torch.Tensor, calls: int, top: int) -> dict:
+    """``torch.profiler``'s self CPU time per operator over ``calls`` calls of ``fn(model, x)`` after one
+    warm-up call, per call: the total, the matrix products' share (:data:`PRODUCTS`) and every other
+    operator's, with their numbers of calls, and the ``top`` largest operators."""
+    from torch.profiler import ProfilerActivity, profile, record_function
+
+    fn(model, x)  # warm-up
+    with profile(activities=[ProfilerActivity.CPU]) as prof, record_function(PYTHON_ROW):
+        for _ in range(calls):
+            fn(model, x)  # PYTHON_ROW's self time: what runs between the operators
+    rows = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
+    products = [e for e in rows if e.key in PRODUCTS]
+    others = [e for e in rows if e.key not in PRODUCTS and e.key != PYTHON_ROW]
+    return {"total_ms": sum(e.self_cpu_time_total for e in rows) / 1e3 / calls,
+            "products_ms": sum(e.self_cpu_time_total for e in products) / 1e3 / calls,
+            "product_calls": sum(e.count for e in products) / calls,
+            "other_calls": sum(e.count for e in others) / calls,
+            "ops": [{"name": e.key, "calls": e.count / calls, "ms": e.self_cpu_time_total / 1e3 / calls,
+                     "us_per_call": e.self_cpu_time_total / max(1, e.count)} for e in rows[:top]]}
 
 
 def profile_forward(shape: Shape, seed: int, top: int = 8) -> dict:
     """Where a forward pass spends its time: ``torch.profiler`` self CPU time per operator, for our
     default path and for ``torch.nn.LSTM``, plus the per-element cost of the two nonlinearities."""
-    from torch.profiler import ProfilerActivity, profile, record_function
-
     x = torch.randn(shape.T, shape.batch, shape.input_size, generator=torch.Generator().manual_seed(seed))
-    ops = {}
-    for v in ("manual", "torch"):
-        model = build(v, shape, seed)
-        forward(model, x)  # warm-up
-        with profile(activities=[ProfilerActivity.CPU]) as prof, record_function(PYTHON_ROW):
-            forward(model, x)  # PYTHON_ROW's self time: what runs between the operators
-        rows = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
-        total = sum(e.self_cpu_time_total for e in rows)
-        ops[v] = {"total_ms": total / 1e3, "ops": [
-            {"name": e.key, "calls": e.count, "ms": e.self_cpu_time_total / 1e3,
-             "us_per_call": e.self_cpu_time_total / max(1, e.count)} for e in rows[:top]]}
+    ops = {v: _operator_times(build(v, shape, seed), forward, x, 1, top) for v in ("manual", "torch")}
     n = 1 << 20
     big = torch.randn(n, generator=torch.Generator().manual_seed(seed))
     out = torch.empty_like(big)
@@ -205,3 +215,11 @@ def profile_forward(shape: Shape, seed: int, top: int = 8) -> dict:
             runs.append(time.perf_counter() - start)
         per_element[name] = 1e9 * statistics.median(runs) / n
     return {"T": shape.T, "hidden": shape.hidden, "ops": ops, "ns_per_element": per_element}
+
+
+def profile_train(shape: Shape, seed: int, calls: int = 5, top: int = 8) -> dict:
+    """Where a training step spends its time, as :func:`profile_forward` but per training step (mean of
+    ``calls``): how much of ours is matrix products, against ``torch.nn.LSTM``'s whole step."""
+    x = torch.randn(shape.T, shape.batch, shape.input_size, generator=torch.Generator().manual_seed(seed))
+    ops = {v: _operator_times(build(v, shape, seed), train_step, x, calls, top) for v in ("manual", "torch")}
+    return {"T": shape.T, "hidden": shape.hidden, "calls": calls, "threads": torch.get_num_threads(), "ops": ops}
