@@ -148,15 +148,15 @@ TARGETS = {("train", 1): 1.05, ("forward", 1): 1.5, ("train", 2): 1.2}  # issue 
 
 def _verdicts(rows: Sequence[Mapping]) -> list[str]:
     """Each of issue 23's targets (:data:`TARGETS`; with more than one thread, the target for 2) against this run's
-    CPU-time ratio with the kernels as calibrated: one phrase per row it applies to."""
+    CPU-time ratio with the kernels as calibrated: one list item per row and kind it applies to."""
     out = []
     for r in rows:
         for kind, label in (("train", "training step"), ("forward", "forward")):
             target = TARGETS.get((kind, min(r["threads"], 2)))
             if target is not None:
                 ratio = r[f"{kind}_measured_cpu_ratio"]
-                out.append(f"{label} at H {r['hidden']} × {r['layers']} with {r['threads']} thread(s) ≤ {target}×: "
-                           + ("met" if ratio <= target else "**not met**") + f" ({ratio:.2f}×)")
+                out.append(f"- {label}, H {r['hidden']} × {r['layers']}, {r['threads']} thread(s): {ratio:.2f}× "
+                           f"against at most {target}×, " + ("met" if ratio <= target else "**not met**"))
     return out
 
 
@@ -179,7 +179,7 @@ def _targets(rows: Sequence[Mapping], cpu: str) -> list[str]:
         for kind, label in (("train", "training step"), ("forward", "forward")):
             lines.append(f"| {shape} | {r['threads']} | {label} | {r[f'{kind}_torch_ms']:.1f} | **{ratio(r, kind, 'measured')}** "
                          f"| {ratio(r, kind, 'blas')} | {ratio(r, kind, 'onednn')} |")
-    return lines + ["", "Issue 23's targets, kernels as calibrated, in this run (CPU time): " + "; ".join(_verdicts(rows)) + "."]
+    return lines + ["", "Issue 23's targets, kernels as calibrated, in this run (CPU time):", "", *_verdicts(rows)]
 
 
 # ----- its figure ---------------------------------------------------------------------------
