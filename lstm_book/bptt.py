@@ -118,7 +118,7 @@ def _forward_scan(
     c_buf, tanh_c = c_0.new_empty((B + N, H) if packed else (T + 1, B, H)), c_0.new_empty(all_steps(H))
     slots = c_buf.view(B + N, H).split(sizes + [B] if reverse else [B] + sizes)
     c_init, cs = (slots[T], slots[:T]) if reverse else (slots[0], slots[1:])
-    torch.mul(c_0, 2, out=c_init)  # the loop keeps 2c_t (exact: a power of two); halved once at the end
+    torch.mul(c_0, 2, out=c_init)  # the loop keeps 2c_t (doubled bits unless subnormal); halved at the end
     c_prev, tcs = _previous(cs, c_init, reverse), tanh_c.view(N, H).split(sizes)
     if weight_hr is not None:  # m_t = o_t ⊙ tanh(c_t) before the projection of Eq. (21); not kept
         weight_hr_t, m = weight_hr.t(), c_0.new_empty(B, H)
@@ -140,7 +140,7 @@ def _forward_scan(
             torch.mul(o[t], tcs[t], out=hs[t])  # Eq. (9): h_t = o_t ⊙ tanh(c_t)
         else:  # Eq. (21): h_t = W_hr (o_t ⊙ tanh(c_t)), the projection of LSTMP
             torch.mm(torch.mul(o[t], tcs[t], out=ms[t]), weight_hr_t, out=hs[t])
-    c_buf.mul_(0.5)  # 2c_t ↦ c_t, exact
+    c_buf.mul_(0.5)  # 2c_t ↦ c_t
     if packed:  # each sequence ends at its own last step
         last = last_rows(sizes, x.device)
         h_n, c_n = output.index_select(0, last), c_buf.index_select(0, B + last)

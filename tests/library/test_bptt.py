@@ -221,3 +221,23 @@ def test_float32_products_in_onednn_or_torch_mm_give_the_float64_gradients(monke
         results.append([out, h_n, c_n, xi.grad] + [p.grad for p in m.parameters()])
     for a, b in zip(*results):
         assert_close(a.double(), b, rtol=0, atol=2e-5 * (b.abs().max().item() + 1))
+
+
+@pytest.mark.parametrize("layout", ["forward", "reverse", "packed"])
+def test_the_kept_cell_states_are_c_t_with_c_0_untouched_in_its_slot(layout):
+    """The training loop keeps 2c_t and halves its buffer once: what the backward pass reads must be c_0 bit for
+    bit in its slot (first going forward, last going backward) and c_t elsewhere, as float64 computes them."""
+    from lstm_book.bptt import _forward_scan
+
+    x, h_0, c_0, *weights = (t.detach().float() for t in _layer_inputs(T=6, B=3, I=4, H=5, seed=3))
+    c_0 = c_0 * 3  # |c| above 1, so that a missing halving cannot hide in a tolerance
+    before = c_0.clone()
+    reverse, batch_sizes = layout == "reverse", [3, 3, 2, 2, 1, 1] if layout == "packed" else None
+    inputs = x if batch_sizes is None else torch.cat([x[t, :n] for t, n in enumerate(batch_sizes)])
+    _, _, c_buf, _, _, c_n = _forward_scan(inputs, h_0, c_0, *weights, reverse, batch_sizes=batch_sizes)
+    assert torch.equal(c_0, before)
+    slot = c_buf.view(-1, 5)[-3:] if reverse else c_buf.view(-1, 5)[:3]
+    assert torch.equal(slot, c_0)
+    *_, c_n64 = _forward_scan(inputs.double(), h_0.double(), c_0.double(), *(w.double() for w in weights), reverse,
+                              batch_sizes=batch_sizes)
+    assert_close(c_n, c_n64.float(), rtol=1e-5, atol=1e-6)

@@ -31,7 +31,7 @@ step's high-water mark of live tensors: saved activations, gradients and tempora
 over ``--memory-runs`` children is reported.
 
 Not in the default run (it measures this machine, not the book's models): ``python
-scripts/regenerate_figures.py --only bench`` (3 to 5 minutes on 2 AMD EPYC cores; ``--quick`` for a smoke test in seconds)
+scripts/regenerate_figures.py --only bench`` (about 3½ minutes on 2 AMD EPYC cores; ``--quick`` for a smoke test in seconds)
 records its report as ``results.json["bench"]`` and writes ``bench_lstm.md`` (the appendix's tables)
 and ``bench_lstm.svg``, with sidecars, which ``--redraw`` rebuilds like every other output.
 

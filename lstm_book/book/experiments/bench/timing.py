@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -176,7 +177,8 @@ PYTHON_ROW = "model(x)"  # the profiler row that wraps the profiled calls
 PRODUCTS = frozenset({"aten::addmm", "aten::mm", "mkldnn::_linear_pointwise"})  # the matrix products' operators
 
 
-def _operator_times(model: torch.nn.Module, fn, x: torch.Tensor, calls: int, top: int) -> dict:
+def _operator_times(model: torch.nn.Module, fn: Callable[[torch.nn.Module, torch.Tensor], None], x: torch.Tensor,
+                    calls: int, top: int) -> dict:
     """``torch.profiler``'s self CPU time per operator over ``calls`` calls of ``fn(model, x)`` after one
     warm-up call, per call: the total, the matrix products' share (:data:`PRODUCTS`) and every other
     operator's, with their numbers of calls, and the ``top`` largest operators."""

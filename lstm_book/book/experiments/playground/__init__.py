@@ -20,9 +20,10 @@ with b_f = 1 fails most of them and the RNN all of them, and at which the page's
 JavaScript engine, seed 0) shows the same.
 
 Not in the default run: ``python scripts/regenerate_figures.py --only playground``. From scratch on
-2 AMD EPYC cores (load average about 2) it took 2.6 minutes: 1.5 of training, most of it the runs
-that never learn (they are cached), and 1.1 in the browser, whose runs go on to ``max_updates``
-(``results.json["playground_run"]`` records each invocation that trained).
+2 AMD EPYC cores (load average about 2) it took 2.6 minutes of wall time, with 2.8 minutes of
+training summed over its two workers, most of it the runs that never learn (they are cached); the
+browser's runs go on to ``max_updates``. ``results.json["playground_run"]`` records the last
+invocation that trained.
 """
 
 from __future__ import annotations
