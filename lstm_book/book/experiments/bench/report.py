@@ -131,8 +131,9 @@ def _train_profile(prof: Mapping, cpu: str) -> list[str]:
     ours, theirs = prof["ops"]["manual"], prof["ops"]["torch"]
     products, step = ours["products_ms"], theirs["total_ms"]
     room = target * step - products
-    left = (f"{room:.1f} ms for everything else, against the {ours['total_ms'] - products:.1f} ms it takes now"
-            if room > 0 else "no time at all for everything else")
+    other = ours["total_ms"] - products
+    left = (f"{room:.1f} ms for everything else, against the {other:.1f} ms it takes now "
+            f"({1 - room / other:.0%} of it would have to go)" if room > 0 else "no time at all for everything else")
     return [
         "",
         f"Where a training step's time goes at T = {prof['T']}, hidden {prof['hidden']} ({prof['threads']} "
