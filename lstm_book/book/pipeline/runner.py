@@ -120,7 +120,7 @@ def run(names: list[str] | None, opt: Options) -> dict:
         results["full_run"] = {"wall_seconds": round(total, 1), "quick": opt.quick, "jobs": opt.jobs,
                                "threads": opt.threads, "timings": timings, "forced": opt.force,
                                "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-                               "cpu_count": os.cpu_count()}
+                               "cpu_count": os.cpu_count(), "cpu_model": cpu_model()}
         write_outputs(run_timing(results), opt.out, {})
     write_results(results_path, results)
     print(f"Wrote {opt.out} ({'quick' if opt.quick else 'full'} run, {total:.1f} s: "
@@ -164,5 +164,5 @@ def _record_tier(name: str, used: set[str], runs: Runs, results: dict, selected:
     records = [runs.records[n] for n in used if n in runs.records]
     results[f"{name}_run"] = {
         "wall_seconds": round(time.time() - started, 1), "experiments": selected, "jobs": opt.jobs,
-        "cpu_count": os.cpu_count(), "runs": len(used), "reused": len(used - runs.trained),
+        "cpu_count": os.cpu_count(), "cpu_model": cpu_model(), "runs": len(used), "reused": len(used - runs.trained),
         "train_seconds": round(sum(sum(r["history"]["seconds"]) for r in records), 1), "quick": opt.quick}

@@ -1,4 +1,5 @@
-"""Markdown helpers for the fragments the pages include: percentages, tables, and text coloured by a value."""
+"""Markdown helpers for the fragments the pages include: percentages, tables, the machine a time was measured on,
+and text coloured by a value."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ def table(headers: Sequence[str], rows: Iterable[Sequence], align: str) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(_ALIGN[a] for a in align) + "|"]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def machine(record: dict) -> str:
+    """The machine of a timing record, for a sentence: ``"2-core AMD EPYC"``, or ``"2-core machine (CPU not
+    recorded)"`` for a record written before the CPU model was kept."""
+    cpu = record.get("cpu_model")
+    return f"{record['cpu_count']}-core {cpu}" if cpu else f"{record['cpu_count']}-core machine (CPU not recorded)"
 
 
 def subscript(n: int) -> str:

@@ -25,7 +25,7 @@ from lstm_book.params import count_parameters
 from lstm_book.book.experiments.charlm import ledger_rows, sweep, unit_search
 from lstm_book.book.experiments.charlm.lm_runs import LANES, LMSpec, _texts, matched_width, parameters
 from lstm_book.book.pipeline.interface import DataOutput, Experiment, FigureOutput, Fragment, Output, Setting, Tiers
-from lstm_book.book.pipeline.tables import table
+from lstm_book.book.pipeline.tables import machine, table
 from lstm_book.book.experiments.charlm import lm_figures
 
 EXPORT = "explorer/charlm.json"  # the trained LSTM, for the typer on the page
@@ -297,7 +297,7 @@ def timing_text(run: dict, r: dict) -> str:
     return (f"{run['wall_seconds'] / 60:.0f} minutes of wall time for `--only {' '.join(run['experiments'])}`, "
             f"training {run['runs'] - reused} of its {run['runs']} runs"
             f"{f' ({reused} came from the cache)' if reused else ' from scratch'} with {run['jobs']} worker "
-            f"process(es) on a {run['cpu_count']}-core machine shared with other work; its runs took "
+            f"process(es) on a {machine(run)} shared with other work; its runs took "
             f"{train / 60:.0f} minutes of training in total, summed over runs.")
 
 
