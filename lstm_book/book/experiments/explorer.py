@@ -228,8 +228,9 @@ def render(results: dict) -> list[Output]:
         Fragment("explorer_summary", (
             f"The explorer runs the seed-{e['meta']['seed']} flagship model ({pct(e['meta']['test_accuracy'])} on "
             f"{e['meta']['test_sequences']:,} held-out sequences at T = {trained}, the only length it was trained on). "
-            f"Its length slider runs from T = {lengths[0]} to {lengths[-1]}; over that range the model's accuracy goes "
-            f"from {pct(min(acc.values()))} to {pct(max(acc.values()))}, and it stays at or above 99% from T = {lo} to "
+            f"Its length slider runs from T = {lengths[0]} to {lengths[-1]}; over that range the model's accuracy ranges "
+            f"between {pct(min(acc.values()))} (at T = {min(acc, key=acc.get)}) and {pct(max(acc.values()))}, and it "
+            f"stays at or above 99% from T = {lo} to "
             f"{hi} ({e['length_sequences']:,} test sequences per length).")),
         Fragment("explorer_long_model", (
             f"The second model is the [frontier](frontier.md)'s LSTM with {long['meta']['init_label']}, seed "

@@ -13,7 +13,7 @@ from lstm_book.tasks import TEMPORAL_ORDER_CHANCE, TEMPORAL_ORDER_CLASSES, TEMPO
 from lstm_book.book.experiments.claims import article
 from lstm_book.book.pipeline.interface import Experiment, FigureOutput, Fragment, Output, Setting, Tiers
 from lstm_book.book.pipeline.inits import CHRONO, Init
-from lstm_book.book.pipeline.tables import pct, percent, table
+from lstm_book.book.pipeline.tables import machine, pct, percent, table
 from lstm_book.book.pipeline.run_spec import RunSpec
 from lstm_book.book.pipeline.seeds import TRAINING_OFFSET
 
@@ -65,6 +65,7 @@ def measure(setting: Setting, runs, results) -> dict:
     spec0, _, model0 = lstm[0]
     by5 = [h.test_acc[min(4, len(h) - 1)] for _, h, _ in lstm]
     rnn_max = max(max(h.test_acc) for _, h, _ in rnn)
+    cpus = {(runs.provenance(s) or {}).get("cpu") for s, _, _ in lstm + rnn}  # where the epochs were timed
     return {"flagship": {
         "init": INIT.key,
         "config": spec0.config(),
@@ -83,7 +84,7 @@ def measure(setting: Setting, runs, results) -> dict:
         "rnn_seconds_per_epoch": float(np.mean([np.mean(h.seconds) for _, h, _ in rnn])),
         "histories": {"lstm": [h.to_dict() for _, h, _ in lstm], "rnn": [h.to_dict() for _, h, _ in rnn]},
         "rnn_config": rnn[0][0].config(),
-        "machine": {"jobs": runs.jobs, "cpu_count": os.cpu_count()},
+        "machine": {"jobs": runs.jobs, "cpu_count": os.cpu_count(), "cpu_model": cpus.pop() if len(cpus) == 1 else None},
     }}
 
 
@@ -139,8 +140,8 @@ def render(results: dict) -> list[Output]:
               f"The RNN of the same size has {rnn_counts['total']:,}.")
     m = f["machine"]
     timing = (f"One epoch took {f['lstm_seconds_per_epoch']:.0f} s for the LSTM and "
-              f"{f['rnn_seconds_per_epoch']:.0f} s for the RNN on this machine "
-              f"(one thread per run, {m['jobs']} runs in parallel, on a shared {m['cpu_count']}-core CPU: pessimistic).")
+              f"{f['rnn_seconds_per_epoch']:.0f} s for the RNN "
+              f"(one thread per run, {m['jobs']} runs in parallel, on a shared {machine(m)}: pessimistic).")
     return [
         FigureOutput("accuracy_curves.svg", figure, {"runs": [cfg, f["rnn_config"]]}),
         Fragment("flagship_table", table(["run"] + [f"epoch {e}" for e in range(1, n_ep + 1)], rows,

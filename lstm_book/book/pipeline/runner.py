@@ -24,6 +24,7 @@ from lstm_book.book.pipeline.registry import DEFAULT, EXPERIMENTS
 from lstm_book.book.pipeline.cache import Runs
 from lstm_book.book.pipeline.interface import Fragment, Setting, UserError
 from lstm_book.book.pipeline.outputs import git_commit, read_results, write_outputs, write_results
+from lstm_book.book.pipeline.tables import machine
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,8 @@ def run_timing(results: dict) -> list[Fragment]:
     return [Fragment("run_timing", (
         f"{r['wall_seconds'] / 60:.1f} minutes of wall time for the {'quick' if r['quick'] else 'full'} run"
         f"{' from scratch (--force)' if r['forced'] else ''}, with {r['jobs']} worker process(es) of "
-        f"{r['threads']} thread(s) each, on a {r['cpu_count']}-core machine (1-minute load average at "
-        f"the end: {r['load_average_at_end'][0]:.1f} — the machine was shared, so these times are pessimistic). "
+        f"{r['threads']} thread(s) each, on a {machine(r)}. Its 1-minute load average at the end was "
+        f"{r['load_average_at_end'][0]:.1f}: the machine was shared, so these times are pessimistic. "
         f"Per stage: {per}."))]
 
 

@@ -35,10 +35,10 @@ scripts/regenerate_figures.py --only bench`` (about 3½ minutes on 2 AMD EPYC co
 records its report as ``results.json["bench"]`` and writes ``bench_lstm.md`` (the appendix's tables)
 and ``bench_lstm.svg``, with sidecars, which ``--redraw`` rebuilds like every other output.
 
-Threads. The default is one torch thread for every variant. With batch 64 and hidden 64 each
-operation of a step is small, and on a machine shared with other jobs two OpenMP threads spend much
-of their time waiting for each other, which makes every variant several times slower and the
-ratios meaningless.
+Threads. The main tables give every variant one torch thread: with batch 64 and hidden 64 each
+operation of a step is small, and one thread is the comparison least disturbed by other jobs on a
+shared machine. The kernels table adds a thread per core, so the report shows what a second core
+gains each variant on the CPU it names.
 
 Kernels and targets. At issue 23's two shapes (the flagship, and the 2 × 128 character model it was
 measured at) the hand-written LSTM is timed once more against ``torch.nn.LSTM`` with its products'
