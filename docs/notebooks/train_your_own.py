@@ -50,7 +50,7 @@ from lstm_book.book import figures
 from lstm_book.tasks import decode_temporal_order, temporal_order, temporal_order_class_names
 from lstm_book.training import TrainConfig, evaluate, fit, seeded
 
-torch.set_num_threads(1)  # small models: one thread is fastest
+torch.set_num_threads(1)  # one thread, as the book's training runs use (two of them share a 2-core machine)
 
 # %% [markdown]
 # ## Settings
