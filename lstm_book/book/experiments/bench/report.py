@@ -124,6 +124,7 @@ def markdown(report: dict) -> str:
                      f"{mem[v]['median_MiB'] / mem['torch']['median_MiB']:.2f}× |")
     return "\n".join(lines) + "\n"
 
+
 def _train_profile(prof: Mapping, cpu: str) -> list[str]:
     """How much of our training step the matrix products take, against ``torch.nn.LSTM``'s whole step: the
     room a step within issue 23's one-thread target (:data:`TARGETS`) would leave for everything else."""
@@ -139,7 +140,7 @@ def _train_profile(prof: Mapping, cpu: str) -> list[str]:
         f"Where a training step's time goes at T = {prof['T']}, hidden {prof['hidden']} ({prof['threads']} "
         f"thread(s); `torch.profiler`, self CPU time per step, mean of {prof['calls']} steps; on this CPU, {cpu}): "
         f"ours spends **{products:.1f} ms** in its {ours['product_calls']:.0f} matrix products (`aten::addmm`, "
-        f"`aten::mm`, oneDNN's linear layer) and {ours['total_ms'] - products:.1f} ms in its "
+        f"`aten::mm`, oneDNN's linear layer) and {other:.1f} ms in its "
         f"{ours['other_calls']:.0f} other profiler events and the Python between them; `torch.nn.LSTM`'s whole "
         f"step takes **{step:.1f} ms**. The products alone take {products / step:.2f}× torch's step, so a step "
         f"within {target}× of it would leave {left}.",
